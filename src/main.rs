@@ -1,9 +1,9 @@
 //! mcpjail: confine an MCP stdio server before it starts.
 //!
-//! `#![no_main]`: Rust's usual entry point sets SIGPIPE to "ignore" before `main` runs, and an
+//! `#![cfg_attr(not(test), no_main)]`: Rust's usual entry point sets SIGPIPE to "ignore" before `main` runs, and an
 //! ignored signal survives execve — the server would start with a disposition it would not have
 //! had if started directly. With our own C `main` the dispositions and mask stay as inherited.
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 mod cli;
 mod config;
@@ -21,6 +21,7 @@ use cli::{Cli, Command, Info};
 use error::{Error, Result};
 use mode::Mode;
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // std reads the arguments itself on Linux (glibc passes them to its init hooks).
@@ -69,6 +70,7 @@ fn run_server(cli: &Cli) -> Result<i32> {
     if let Some(line) = plan.warning_line() {
         log::warn!("{line}");
     }
+    log::info!("mode {} ({}): {}", plan.mode, plan.mode_source.as_str(), plan.argv.join(" "));
     match plan.mode {
         Mode::None => {
             let prepared = exec::prepare(&plan)?;

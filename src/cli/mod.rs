@@ -127,9 +127,9 @@ where
     let mut subcommand_chosen = false;
     loop {
         // `--` ends the options: every word after it belongs to COMMAND, even `explain`. lexopt
-        // hides the `--` itself, so look for it before asking for the next argument (raw_args
-        // fails in the middle of a cluster like `-vq`; no `--` can be there).
-        if let Ok(mut raw) = p.raw_args()
+        // hides the `--` itself, so look for it before asking for the next argument (not in the
+        // middle of a cluster like `-vq` or after `--strict=x`: no `--` can be there).
+        if let Some(mut raw) = p.try_raw_args()
             && raw.next_if(|a| a == "--").is_some()
         {
             cli.argv = raw.map(utf8).collect::<Result<_>>()?;
