@@ -1,0 +1,56 @@
+# mcpjail — build, test, install.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CARGO   ?= cargo
+BIN     := target/release/mcpjail
+
+BINDIR   := $(DESTDIR)$(PREFIX)/bin
+MANDIR   := $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR  := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR   := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR  := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+
+.PHONY: all build test peers demo install uninstall generate bench clean
+
+all: build
+
+build:
+	$(CARGO) build --release --locked
+
+# Installs the real test peers (MCP SDK client, mcp-server-git, server-filesystem, docker test
+# images), then runs every test: unit, integration, escape attempts, docker.
+test: peers
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --locked --no-fail-fast; \
+	else \
+		$(CARGO) test --locked --no-fail-fast; \
+	fi
+
+peers:
+	tests/peers/dockerd.sh
+	tests/peers/setup.sh
+
+# Builds mcpjail and runs a real MCP server through it, showing what was enforced.
+demo: build
+	tests/peers/setup.sh
+	scripts/demo.sh $(BIN)
+
+generate:
+	$(CARGO) run --quiet -- --generate man  > man/mcpjail.1
+	$(CARGO) run --quiet -- --generate bash > completions/mcpjail.bash
+	$(CARGO) run --quiet -- --generate zsh  > completions/_mcpjail
+	$(CARGO) run --quiet -- --generate fish > completions/mcpjail.fish
+
+install: build
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
+	install -m 755 $(BIN) $(BINDIR)/mcpjail
+	install -m 644 man/mcpjail.1 $(MANDIR)/mcpjail.1
+	install -m 644 completions/mcpjail.bash $(BASHDIR)/mcpjail
+	install -m 644 completions/_mcpjail $(ZSHDIR)/_mcpjail
+	install -m 644 completions/mcpjail.fish $(FISHDIR)/mcpjail.fish
+
+uninstall:
+	rm -f $(BINDIR)/mcpjail $(MANDIR)/mcpjail.1 $(BASHDIR)/mcpjail $(ZSHDIR)/_mcpjail $(FISHDIR)/mcpjail.fish
+
+clean:
+	$(CARGO) clean
