@@ -47,9 +47,16 @@ setup_venv() {
     fi
     say "creating venv $venv"
     rm -rf "$venv"
-    "$PYTHON" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-input \
-        -r "$HERE/requirements.txt"
+    local pipargs=(install -q --disable-pip-version-check --no-input --no-compile -r "$HERE/requirements.txt")
+    if "$PYTHON" -m pip --python "$PYTHON" --version >/dev/null 2>&1; then
+        # Faster: no pip/setuptools inside the venv (saves ensurepip), host pip installs into it.
+        "$PYTHON" -m venv --without-pip "$venv"
+        "$PYTHON" -m pip --python "$venv/bin/python" "${pipargs[@]}"
+    else
+        "$PYTHON" -m venv "$venv"
+        "$venv/bin/python" -m pip "${pipargs[@]}"
+    fi
+    "$venv/bin/python" -m compileall -q -j0 "$venv/lib" >/dev/null
     "$venv/bin/python" -c 'import mcp.client.stdio, mcp_server_git' ||
         die "venv built but mcp / mcp_server_git do not import"
     echo "$h" >"$venv/.stamp"
@@ -191,7 +198,7 @@ build_python() {
     ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     ldlib=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("LDLIBRARY") or "")')
     h=$(hash_of "$HERE/setup.sh" "$HERE/requirements.txt" "$HERE/echo_server.py" "$HERE/mcp_client.py" \
-        "$(busybox 2>&1 | head -1)" "$("$py" -c 'import sys; print(sys.version)')" "$base")
+        "$(busybox 2>&1 | head -1)" "$(git --version 2>&1)" "$("$py" -c 'import sys; print(sys.version)')" "$base")
     local tags=(python:"$ver")
     [ "$ver" = 3.11 ] || say "note: host Python is $ver, so the image is tagged python:$ver, not python:3.11"
     if tags_ok "$h" mcpjail-test/python-mcp:latest "${tags[@]}"; then
@@ -226,10 +233,20 @@ build_python() {
     ln -s "python$ver" "$r/usr/local/bin/python"
     printf '#!/usr/local/bin/python3\nfrom mcp_server_git import main\nmain()\n' >"$r/usr/local/bin/mcp-server-git"
     chmod 755 "$r/usr/local/bin/mcp-server-git"
+    # git for mcp-server-git (GitPython runs the git binary; status/add/commit are builtins).
+    local git
+    git=$(if [ -x /usr/bin/git ]; then echo /usr/bin/git; else command -v git || true; fi)
+    if [ -n "$git" ]; then
+        cp -L "$git" "$r/usr/bin/git"
+        mkdir -p "$r/usr/lib/git-core"
+        ln -s ../../bin/git "$r/usr/lib/git-core/git"
+    else
+        say "note: no git on the host; mcp-server-git will not work inside the image"
+    fi
     mkdir -p "$r/opt/mcpjail-test"
     cp "$HERE/echo_server.py" "$HERE/mcp_client.py" "$r/opt/mcpjail-test/"
     local elfs
-    mapfile -t elfs < <(find "$r/usr/local" -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/bin/python*' \))
+    mapfile -t elfs < <(find "$r/usr/local" -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/bin/python*' \); [ -f "$r/usr/bin/git" ] && echo "$r/usr/bin/git")
     copy_libs "$r" "${elfs[@]}"
     finish_rootfs "$r"
     import_image "$r" "$h" mcpjail-test/python-mcp:latest "${tags[@]}" -- \
@@ -282,7 +299,14 @@ setup_images() {
     rmdir "$PEERS/rootfs" 2>/dev/null || true
 }
 
-setup_venv
-setup_node
+# The venv and the npm install are independent: run them side by side.
+setup_node &
+node_pid=$!
+venv_rc=0
+setup_venv || venv_rc=$?
+node_rc=0
+wait "$node_pid" || node_rc=$?
+[ "$venv_rc" = 0 ] || die "Python venv setup failed"
+[ "$node_rc" = 0 ] || die "npm setup failed"
 setup_images
 say "done in $(elapsed "$T0")"
