@@ -50,7 +50,7 @@ fn show(info: &Info) -> Result<i32> {
     match info {
         Info::Help => print!("{}", cli::help::text()),
         Info::Version => println!("mcpjail {}", env!("CARGO_PKG_VERSION")),
-        Info::Generate(kind) => return Err(Error::new(format!("--generate {kind} is not implemented yet"))),
+        Info::Generate(kind) => print!("{}", cli::generate::generate(kind)?),
     }
     Ok(0)
 }

@@ -2,6 +2,7 @@
 //! options mean together is decided in `plan`.
 
 pub mod flags;
+pub mod generate;
 pub mod help;
 
 use std::ffi::OsString;
