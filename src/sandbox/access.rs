@@ -1,0 +1,458 @@
+//! Which paths the server may read and write (DESIGN.md, "Default access"): decided at plan
+//! time, from the request and the server's environment; turned into Landlock rules at run time.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::env;
+use crate::error::{Error, Result};
+use crate::plan::Request;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// read + execute beneath the path
+    Read,
+    /// read, write, create, remove, rename, truncate beneath the path
+    Write,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRule {
+    /// Absolute, symlinks resolved: the rule binds to the inode, so explain names the real path.
+    pub path: PathBuf,
+    pub access: Access,
+    pub is_dir: bool,
+    /// What asked for it: `--rw`, `--ro`, `working_dir`, `$TMPDIR`, `default`.
+    pub source: &'static str,
+    /// Named by the user: failing to open it at run time is an error, not a skip.
+    pub required: bool,
+    /// A default cache directory that does not exist yet: created right before the ruleset is
+    /// built, so that its rule can bind (Landlock rules need an existing inode).
+    pub create: bool,
+}
+
+impl PathRule {
+    pub fn label(&self) -> String {
+        format!("{} {}", self.source, self.path.display())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub source: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Paths {
+    pub rules: Vec<PathRule>,
+    pub skipped: Vec<Skipped>,
+    /// `--ro` paths that stay writable because a writable rule covers them (Landlock rules only
+    /// add access), one warning phrase each.
+    pub not_read_only: Vec<String>,
+}
+
+/// Cache and data directories that package runners (npx, uvx, pip) write to.
+const HOME_DIRS: &[&str] = &[".npm", ".cache", ".local/share"];
+/// Device files every program may write (`>/dev/null` needs write and truncate).
+const DEV_FILES: &[&str] = &["/dev/null", "/dev/zero", "/dev/full"];
+
+pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
+    let mut p = Paths::default();
+    let home = env::get(server_env, "HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    let home_real = home.as_deref().and_then(|h| h.canonicalize().ok());
+
+    p.rules.push(PathRule {
+        path: PathBuf::from("/"),
+        access: Access::Read,
+        is_dir: true,
+        source: "default",
+        required: true,
+        create: false,
+    });
+    for path in &req.ro {
+        p.rules.push(required(path, "--ro", Access::Read)?);
+    }
+
+    match env::get(server_env, "TMPDIR").filter(|t| !t.is_empty()) {
+        Some(tmp) => p.optional(Path::new(tmp), "$TMPDIR", home_real.as_deref()),
+        None => p.optional(Path::new("/tmp"), "default", home_real.as_deref()),
+    }
+    p.home_dirs(home.as_deref(), home_real.as_deref());
+    if let Some(dir) = &req.working_dir {
+        let rule = required(dir, "working_dir", Access::Write)?;
+        match guarded(&rule.path, home_real.as_deref()) {
+            Some(why) => p.skip(
+                dir,
+                "working_dir",
+                format!("{why}; name it with --rw to make it writable"),
+            ),
+            None => p.rules.push(rule),
+        }
+    }
+    for path in &req.rw {
+        p.rules.push(required(path, "--rw", Access::Write)?);
+    }
+    for dev in DEV_FILES.iter().chain(&["/dev/shm"]) {
+        p.optional(Path::new(dev), "default", None);
+    }
+
+    // The same rule twice says nothing more: keep the first, required if either was.
+    let mut rules: Vec<PathRule> = Vec::with_capacity(p.rules.len());
+    for r in std::mem::take(&mut p.rules) {
+        match rules
+            .iter_mut()
+            .find(|k| k.path == r.path && k.access == r.access)
+        {
+            Some(kept) => kept.required |= r.required,
+            None => rules.push(r),
+        }
+    }
+    p.rules = rules;
+    for ro in p.rules.iter().filter(|r| r.source == "--ro") {
+        if let Some(w) = p
+            .rules
+            .iter()
+            .find(|w| w.access == Access::Write && ro.path.starts_with(&w.path))
+        {
+            p.not_read_only.push(format!(
+                "--ro {} (stays writable: it is beneath writable {})",
+                ro.path.display(),
+                w.path.display()
+            ));
+        }
+    }
+    Ok(p)
+}
+
+impl Paths {
+    pub fn read(&self) -> impl Iterator<Item = &PathRule> {
+        self.rules.iter().filter(|r| r.access == Access::Read)
+    }
+
+    pub fn write(&self) -> impl Iterator<Item = &PathRule> {
+        self.rules.iter().filter(|r| r.access == Access::Write)
+    }
+
+    /// A default writable path: used if it exists and is safe to open up, else reported.
+    fn optional(&mut self, path: &Path, source: &'static str, home: Option<&Path>) {
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(e) => return self.skip(path, source, describe(&e)),
+        };
+        if let Some(why) = guarded(&real, home) {
+            return self.skip(path, source, why);
+        }
+        let is_dir = real.is_dir();
+        self.rules.push(PathRule {
+            path: real,
+            access: Access::Write,
+            is_dir,
+            source,
+            required: false,
+            create: false,
+        });
+    }
+
+    fn home_dirs(&mut self, home: Option<&Path>, home_real: Option<&Path>) {
+        let (Some(home), Some(home_real)) = (home, home_real) else {
+            let reason = match home {
+                None => "HOME is not set".to_string(),
+                Some(h) => format!("HOME {} does not exist", h.display()),
+            };
+            for dir in HOME_DIRS {
+                self.skip(Path::new(&format!("~/{dir}")), "default", reason.clone());
+            }
+            return;
+        };
+        for dir in HOME_DIRS {
+            let path = home.join(dir);
+            match path.symlink_metadata() {
+                Ok(_) => self.optional(&path, "default", Some(home_real)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.rules.push(PathRule {
+                    path: home_real.join(dir),
+                    access: Access::Write,
+                    is_dir: true,
+                    source: "default",
+                    required: false,
+                    create: true,
+                }),
+                Err(e) => self.skip(&path, "default", describe(&e)),
+            }
+        }
+    }
+
+    fn skip(&mut self, path: &Path, source: &'static str, reason: String) {
+        self.skipped.push(Skipped {
+            path: path.display().to_string(),
+            source,
+            reason,
+        });
+    }
+
+    /// Create the missing default directories. A failure only loses access (the rule is then
+    /// skipped when the ruleset is built), so it is a warning, never an error.
+    pub fn create_missing(&self) {
+        for r in self.rules.iter().filter(|r| r.create) {
+            if let Err(e) = std::fs::create_dir_all(&r.path) {
+                log::warn!(
+                    "cannot create {} ({}); the server cannot write there",
+                    r.path.display(),
+                    describe(&e)
+                );
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let paths = |it: &mut dyn Iterator<Item = &PathRule>| {
+            it.map(|r| r.path.display().to_string()).collect::<Vec<_>>()
+        };
+        json!({
+            "read": paths(&mut self.read()),
+            "write": paths(&mut self.write()),
+            "create": paths(&mut self.rules.iter().filter(|r| r.create)),
+            "skipped": self.skipped.iter().map(|s| json!({
+                "path": s.path, "source": s.source, "reason": s.reason,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A path the user named: it must exist.
+fn required(path: &Path, source: &'static str, access: Access) -> Result<PathRule> {
+    let real = path
+        .canonicalize()
+        .map_err(|e| Error::new(format!("{source} {}: {}", path.display(), describe(&e))))?;
+    let is_dir = real.is_dir();
+    Ok(PathRule {
+        path: real,
+        access,
+        is_dir,
+        source,
+        required: true,
+        create: false,
+    })
+}
+
+/// `/` and `$HOME` themselves are writable only when named with `--rw` (DESIGN.md).
+fn guarded(real: &Path, home: Option<&Path>) -> Option<String> {
+    if real == Path::new("/") {
+        return Some("it is / itself".into());
+    }
+    if Some(real) == home {
+        return Some("it is $HOME itself".into());
+    }
+    None
+}
+
+/// An io::Error as a lower-case phrase without the `(os error N)` suffix.
+pub fn describe(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Tmp(PathBuf);
+
+    impl Tmp {
+        fn new(tag: &str) -> Tmp {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/test-tmp")
+                .join(format!("unit-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Tmp(dir.canonicalize().unwrap())
+        }
+    }
+
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn writes(p: &Paths) -> Vec<String> {
+        p.write().map(|r| r.path.display().to_string()).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let t = Tmp::new("defaults");
+        let home = t.0.join("home");
+        std::fs::create_dir_all(home.join(".cache")).unwrap();
+        let tmp = t.0.join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let e = env(&[
+            ("HOME", home.to_str().unwrap()),
+            ("TMPDIR", tmp.to_str().unwrap()),
+        ]);
+        let p = plan(&Request::default(), &e).unwrap();
+        let w = writes(&p);
+        assert_eq!(
+            p.read().map(|r| r.path.clone()).collect::<Vec<_>>(),
+            [PathBuf::from("/")]
+        );
+        for want in [
+            &tmp,
+            &home.join(".npm"),
+            &home.join(".cache"),
+            &home.join(".local/share"),
+        ] {
+            assert!(w.contains(&want.display().to_string()), "{want:?} in {w:?}");
+        }
+        assert!(w.contains(&"/dev/null".to_string()));
+        assert!(!w.contains(&"/".to_string()) && !w.contains(&home.display().to_string()));
+        let created: Vec<_> = p
+            .rules
+            .iter()
+            .filter(|r| r.create)
+            .map(|r| r.path.clone())
+            .collect();
+        assert_eq!(created, [home.join(".npm"), home.join(".local/share")]);
+        assert!(p.not_read_only.is_empty());
+        // planning created nothing
+        assert!(!home.join(".npm").exists());
+        p.create_missing();
+        assert!(home.join(".npm").is_dir() && home.join(".local/share").is_dir());
+    }
+
+    #[test]
+    fn missing_defaults_are_skipped_and_reported() {
+        let t = Tmp::new("skipped");
+        let e = env(&[
+            ("HOME", t.0.join("nohome").to_str().unwrap()),
+            ("TMPDIR", "/nonexistent-tmp"),
+        ]);
+        let p = plan(&Request::default(), &e).unwrap();
+        let skipped: Vec<_> = p
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert!(
+            skipped.contains(&("/nonexistent-tmp", "no such file or directory")),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped
+                .iter()
+                .any(|(p, r)| *p == "~/.npm" && r.contains("does not exist")),
+            "{skipped:?}"
+        );
+        let p = plan(&Request::default(), &env(&[])).unwrap();
+        assert!(p.skipped.iter().any(|s| s.reason == "HOME is not set"));
+        assert!(writes(&p).contains(&"/tmp".to_string()));
+    }
+
+    #[test]
+    fn root_and_home_are_never_default_writable() {
+        let t = Tmp::new("guard");
+        let home = t.0.display().to_string();
+        let e = env(&[("HOME", &home), ("TMPDIR", &home)]);
+        let req = Request {
+            working_dir: Some(PathBuf::from("/")),
+            ..Request::default()
+        };
+        let p = plan(&req, &e).unwrap();
+        assert!(!writes(&p).contains(&home) && !writes(&p).contains(&"/".to_string()));
+        let reasons: Vec<_> = p.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert!(reasons.contains(&"it is $HOME itself"), "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("it is / itself; name it with --rw")),
+            "{reasons:?}"
+        );
+        // …unless named
+        let req = Request {
+            rw: vec![PathBuf::from("/")],
+            ..Request::default()
+        };
+        assert!(writes(&plan(&req, &e).unwrap()).contains(&"/".to_string()));
+    }
+
+    #[test]
+    fn named_paths_must_exist() {
+        for (req, want) in [
+            (
+                Request {
+                    rw: vec!["/nonexistent/x".into()],
+                    ..Request::default()
+                },
+                "--rw /nonexistent/x: no such file or directory",
+            ),
+            (
+                Request {
+                    ro: vec!["/nonexistent/y".into()],
+                    ..Request::default()
+                },
+                "--ro /nonexistent/y: no such file or directory",
+            ),
+            (
+                Request {
+                    working_dir: Some("/nonexistent/z".into()),
+                    ..Request::default()
+                },
+                "working_dir /nonexistent/z: no such file or directory",
+            ),
+            (
+                Request {
+                    rw: vec!["/etc/passwd/x".into()],
+                    ..Request::default()
+                },
+                "--rw /etc/passwd/x: not a directory",
+            ),
+        ] {
+            assert_eq!(plan(&req, &[]).unwrap_err().message, want);
+        }
+    }
+
+    #[test]
+    fn ro_beneath_rw_is_reported() {
+        let t = Tmp::new("ro");
+        std::fs::create_dir(t.0.join("sub")).unwrap();
+        let req = Request {
+            rw: vec![t.0.clone()],
+            ro: vec![t.0.join("sub"), "/etc".into()],
+            ..Request::default()
+        };
+        let p = plan(&req, &[]).unwrap();
+        assert_eq!(p.not_read_only.len(), 1, "{:?}", p.not_read_only);
+        assert!(
+            p.not_read_only[0].starts_with(&format!("--ro {}/sub (stays writable", t.0.display()))
+        );
+    }
+
+    #[test]
+    fn duplicates_collapse() {
+        let req = Request {
+            rw: vec!["/tmp".into(), "/tmp/".into()],
+            ..Request::default()
+        };
+        let p = plan(&req, &[]).unwrap();
+        assert_eq!(writes(&p).iter().filter(|w| *w == "/tmp").count(), 1);
+    }
+}

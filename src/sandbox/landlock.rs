@@ -1,0 +1,389 @@
+//! Landlock: which rights mcpjail handles, what the running kernel can enforce of them, and the
+//! ruleset itself, built from the planned paths and applied with `restrict_self`.
+//!
+//! Compatibility follows the landlock crate's best-effort rule (as its sandboxer example does):
+//! ask for everything mcpjail was written and tested for (`TARGET`), let the crate drop what the
+//! kernel lacks, and *report* the difference. The report is predicted at plan time from the
+//! kernel's ABI version and checked against the crate's `RestrictionStatus` after
+//! `restrict_self`.
+
+use landlock::{
+    ABI, Access, AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd,
+    RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
+    Scope, make_bitflags,
+};
+use serde_json::{Value, json};
+
+use super::access::{Access as PathAccess, PathRule};
+use crate::error::{Error, Result};
+
+/// The Landlock ABI whose rights mcpjail handles: every filesystem right up to ioctl-dev (ABI 5)
+/// and the signal and abstract-unix-socket scopes (ABI 6). Raised only together with tests that
+/// exercise the new rights: a right handled here is denied everywhere no rule grants it. (ABI 4
+/// network ports and ABI 9 pathname unix sockets belong to `--network`/`--allow-unix`.)
+pub const TARGET: ABI = ABI::V6;
+
+/// Creating device nodes is never granted, not even beneath `--rw`: a process that keeps
+/// CAP_MKNOD (root) could otherwise make a node for a disk inside a writable directory and write
+/// the disk through it.
+const NEVER: BitFlags<AccessFs> = make_bitflags!(AccessFs::{MakeChar | MakeBlock});
+
+/// What the kernel is predicted to (or did) enforce of what mcpjail asked.
+// The names mirror the crate's RulesetStatus and the strings explain prints.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    NotEnforced,
+    PartiallyEnforced,
+    FullyEnforced,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotEnforced => "not_enforced",
+            Status::PartiallyEnforced => "partially_enforced",
+            Status::FullyEnforced => "fully_enforced",
+        }
+    }
+
+    fn from_crate(s: &RulesetStatus) -> Status {
+        match s {
+            RulesetStatus::FullyEnforced => Status::FullyEnforced,
+            RulesetStatus::PartiallyEnforced => Status::PartiallyEnforced,
+            RulesetStatus::NotEnforced => Status::NotEnforced,
+        }
+    }
+}
+
+/// The kernel's answer to `landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    Abi(i32),
+    /// ENOSYS: Linux older than 5.13, or built without Landlock.
+    Missing,
+    /// EOPNOTSUPP: built with Landlock, but not enabled at boot.
+    Disabled,
+}
+
+impl Kernel {
+    pub fn probe() -> Kernel {
+        const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+        // SAFETY: the documented version query: no attribute, size 0, only the flag.
+        let v = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                std::ptr::null::<libc::c_void>(),
+                0usize,
+                LANDLOCK_CREATE_RULESET_VERSION,
+            )
+        };
+        if v > 0 {
+            return Kernel::Abi(i32::try_from(v).unwrap_or(i32::MAX));
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EOPNOTSUPP) => Kernel::Disabled,
+            _ => Kernel::Missing,
+        }
+    }
+
+    fn abi(self) -> ABI {
+        match self {
+            // The crate's own mapping (newer kernels map to the newest ABI it knows). Used only
+            // to predict what the crate's best-effort compatibility will keep.
+            Kernel::Abi(v) => ABI::from(v),
+            Kernel::Missing | Kernel::Disabled => ABI::Unsupported,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LandlockPlan {
+    pub kernel: Kernel,
+    pub status: Status,
+    /// Rights and scopes the kernel will enforce, and those mcpjail wants that it cannot.
+    pub handled: BitFlags<AccessFs>,
+    pub missing: BitFlags<AccessFs>,
+    pub scopes: BitFlags<Scope>,
+    pub missing_scopes: BitFlags<Scope>,
+}
+
+pub fn plan(kernel: Kernel) -> LandlockPlan {
+    let abi = kernel.abi();
+    let want = AccessFs::from_all(TARGET);
+    let want_scopes = Scope::from_all(TARGET);
+    let handled = want & AccessFs::from_all(abi);
+    let scopes = want_scopes & Scope::from_all(abi);
+    let status = if handled.is_empty() {
+        Status::NotEnforced
+    } else if handled == want && scopes == want_scopes {
+        Status::FullyEnforced
+    } else {
+        Status::PartiallyEnforced
+    };
+    LandlockPlan {
+        kernel,
+        status,
+        handled,
+        missing: want & !handled,
+        scopes,
+        missing_scopes: want_scopes & !scopes,
+    }
+}
+
+impl LandlockPlan {
+    /// Why the status is not `fully_enforced`, as a phrase; None when it is.
+    pub fn reason(&self) -> Option<String> {
+        match (self.status, self.kernel) {
+            (Status::FullyEnforced, _) => None,
+            (_, Kernel::Missing) => {
+                Some("the kernel has no Landlock (Linux 5.13 or later built with CONFIG_SECURITY_LANDLOCK)".into())
+            }
+            (_, Kernel::Disabled) => {
+                Some("Landlock is not enabled at boot (add landlock to the kernel's lsm= parameter)".into())
+            }
+            (_, Kernel::Abi(v)) => {
+                let mut lacks: Vec<String> = names(self.missing).into_iter().map(String::from).collect();
+                lacks.extend(scope_names(self.missing_scopes).into_iter().map(|s| format!("{s} scope")));
+                Some(format!("kernel Landlock ABI {v} lacks {}", lacks.join(", ")))
+            }
+        }
+    }
+
+    /// Rights granted by a rule of this kind, limited to what the kernel handles (granting an
+    /// unhandled right is an error for the kernel) and to what applies to a non-directory.
+    pub fn rights(&self, access: PathAccess, is_dir: bool) -> BitFlags<AccessFs> {
+        let all = match access {
+            PathAccess::Read => AccessFs::from_read(TARGET),
+            PathAccess::Write => AccessFs::from_all(TARGET) & !NEVER,
+        };
+        let all = if is_dir {
+            all
+        } else {
+            all & AccessFs::from_file(TARGET)
+        };
+        all & self.handled
+    }
+
+    pub fn to_json(&self) -> Value {
+        let kernel_abi = match self.kernel {
+            Kernel::Abi(v) => json!(v),
+            Kernel::Missing | Kernel::Disabled => Value::Null,
+        };
+        json!({
+            "kernel_abi": kernel_abi,
+            "target_abi": TARGET as i32,
+            "status": self.status.as_str(),
+            "reason": self.reason(),
+            "handled": names(self.handled),
+            "not_handled": names(self.missing),
+            "scopes": scope_names(self.scopes),
+            "scopes_not_handled": scope_names(self.missing_scopes),
+            "read_rights": names(self.rights(PathAccess::Read, true)),
+            "write_rights": names(self.rights(PathAccess::Write, true)),
+        })
+    }
+}
+
+/// Kernel names of filesystem rights (LANDLOCK_ACCESS_FS_*, lower case).
+pub fn names(rights: BitFlags<AccessFs>) -> Vec<&'static str> {
+    rights
+        .iter()
+        .map(|r| match r {
+            AccessFs::Execute => "execute",
+            AccessFs::WriteFile => "write_file",
+            AccessFs::ReadFile => "read_file",
+            AccessFs::ReadDir => "read_dir",
+            AccessFs::RemoveDir => "remove_dir",
+            AccessFs::RemoveFile => "remove_file",
+            AccessFs::MakeChar => "make_char",
+            AccessFs::MakeDir => "make_dir",
+            AccessFs::MakeReg => "make_reg",
+            AccessFs::MakeSock => "make_sock",
+            AccessFs::MakeFifo => "make_fifo",
+            AccessFs::MakeBlock => "make_block",
+            AccessFs::MakeSym => "make_sym",
+            AccessFs::Refer => "refer",
+            AccessFs::Truncate => "truncate",
+            AccessFs::IoctlDev => "ioctl_dev",
+            AccessFs::ResolveUnix => "resolve_unix",
+            _ => "unknown",
+        })
+        .collect()
+}
+
+pub fn scope_names(scopes: BitFlags<Scope>) -> Vec<&'static str> {
+    scopes
+        .iter()
+        .map(|s| match s {
+            Scope::AbstractUnixSocket => "abstract_unix_socket",
+            Scope::Signal => "signal",
+            _ => "unknown",
+        })
+        .collect()
+}
+
+/// Create the ruleset and add one rule per planned path. Opens each path (O_PATH) now, before
+/// anything irreversible happens, so that a path that vanished since planning is reported.
+/// The file descriptors are closed again before this returns (the ruleset's own is
+/// close-on-exec and closed by `restrict`).
+pub fn build(plan: &LandlockPlan, rules: &[PathRule]) -> Result<RulesetCreated> {
+    let err = |e: landlock::RulesetError| Error::new(format!("landlock: {e}"));
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(CompatLevel::BestEffort)
+        .handle_access(AccessFs::from_all(TARGET))
+        .map_err(err)?
+        .scope(Scope::from_all(TARGET))
+        .map_err(err)?
+        .create()
+        .map_err(err)?
+        // mcpjail sets no_new_privs itself, visibly, right before restrict (see sandbox::confine).
+        .no_new_privs(false);
+    for rule in rules {
+        let fd = match PathFd::new(&rule.path) {
+            Ok(fd) => fd,
+            Err(e) if rule.required => return Err(Error::new(format!("{}: {e}", rule.label()))),
+            Err(e) => {
+                log::info!("{}: skipped: {e}", rule.label());
+                continue;
+            }
+        };
+        // Whether the path is a directory is taken from the opened file, not from the plan:
+        // file rules may only carry file rights.
+        let is_dir = is_dir(&fd).unwrap_or(rule.is_dir);
+        let rights = plan.rights(rule.access, is_dir);
+        if rights.is_empty() {
+            continue;
+        }
+        ruleset = ruleset
+            .add_rule(PathBeneath::new(fd, rights))
+            .map_err(err)?;
+    }
+    Ok(ruleset)
+}
+
+fn is_dir(fd: &PathFd) -> Option<bool> {
+    use std::os::fd::{AsFd, AsRawFd};
+    // SAFETY: fstat fills a plain C struct; the descriptor is open for the duration of the call.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::fstat(fd.as_fd().as_raw_fd(), &mut st) } == 0;
+    ok.then_some(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
+}
+
+/// Apply the ruleset to this process (and so to the program it execs).
+pub fn restrict(ruleset: RulesetCreated) -> Result<RestrictionStatus> {
+    ruleset
+        .restrict_self()
+        .map_err(|e| Error::new(format!("landlock: {e}")))
+}
+
+/// What the kernel enforced, when it is weaker than the plan said: one phrase for the warning.
+pub fn weaker(plan: &LandlockPlan, actual: &RestrictionStatus) -> Option<String> {
+    let got = Status::from_crate(&actual.ruleset);
+    (got < plan.status).then(|| {
+        format!(
+            "landlock ({} instead of the planned {})",
+            got.as_str().replace('_', " "),
+            plan.status.as_str().replace('_', " ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prediction_by_kernel_abi() {
+        let table: &[(Kernel, Status, &[&str], &[&str])] = &[
+            (
+                Kernel::Abi(1),
+                Status::PartiallyEnforced,
+                &["refer", "truncate", "ioctl_dev"],
+                &["abstract_unix_socket", "signal"],
+            ),
+            (
+                Kernel::Abi(3),
+                Status::PartiallyEnforced,
+                &["ioctl_dev"],
+                &["abstract_unix_socket", "signal"],
+            ),
+            (
+                Kernel::Abi(5),
+                Status::PartiallyEnforced,
+                &[],
+                &["abstract_unix_socket", "signal"],
+            ),
+            (Kernel::Abi(6), Status::FullyEnforced, &[], &[]),
+            (Kernel::Abi(7), Status::FullyEnforced, &[], &[]),
+            (Kernel::Abi(99), Status::FullyEnforced, &[], &[]),
+        ];
+        for (kernel, status, missing, missing_scopes) in table {
+            let p = plan(*kernel);
+            assert_eq!(p.status, *status, "{kernel:?}");
+            assert_eq!(names(p.missing), *missing, "{kernel:?}");
+            assert_eq!(scope_names(p.missing_scopes), *missing_scopes, "{kernel:?}");
+            assert_eq!(
+                p.reason().is_none(),
+                *status == Status::FullyEnforced,
+                "{kernel:?}"
+            );
+        }
+        for kernel in [Kernel::Missing, Kernel::Disabled] {
+            let p = plan(kernel);
+            assert_eq!(p.status, Status::NotEnforced);
+            assert!(p.handled.is_empty() && p.scopes.is_empty());
+            assert_eq!(p.missing, AccessFs::from_all(TARGET));
+            assert!(p.reason().unwrap().contains("Landlock"));
+        }
+        let reason = plan(Kernel::Abi(3)).reason().unwrap();
+        assert_eq!(
+            reason,
+            "kernel Landlock ABI 3 lacks ioctl_dev, abstract_unix_socket scope, signal scope"
+        );
+    }
+
+    #[test]
+    fn rights_per_rule() {
+        let p = plan(Kernel::Abi(7));
+        assert_eq!(
+            names(p.rights(PathAccess::Read, true)),
+            ["execute", "read_file", "read_dir"]
+        );
+        let write = p.rights(PathAccess::Write, true);
+        for r in [
+            "write_file",
+            "remove_dir",
+            "remove_file",
+            "make_dir",
+            "make_reg",
+            "make_sym",
+            "refer",
+            "truncate",
+        ] {
+            assert!(names(write).contains(&r), "{r}");
+        }
+        assert!(!write.contains(AccessFs::MakeChar) && !write.contains(AccessFs::MakeBlock));
+        assert_eq!(
+            names(p.rights(PathAccess::Write, false)),
+            [
+                "execute",
+                "write_file",
+                "read_file",
+                "truncate",
+                "ioctl_dev"
+            ]
+        );
+        // an old kernel: rights it does not handle are not granted (the kernel would refuse)
+        assert!(
+            !plan(Kernel::Abi(2))
+                .rights(PathAccess::Write, false)
+                .contains(AccessFs::Truncate)
+        );
+        assert!(
+            plan(Kernel::Missing)
+                .rights(PathAccess::Write, true)
+                .is_empty()
+        );
+    }
+}
