@@ -35,6 +35,14 @@ demo: build
 	tests/peers/setup.sh
 	scripts/demo.sh $(BIN)
 
+# Launch cost side by side with the floor, the landlock example sandboxer, bwrap, firejail and
+# docker; prints the table (also written to target/bench/results.md). See docs/BENCHMARKS.md.
+bench: build
+	tests/peers/dockerd.sh
+	tests/peers/setup.sh
+	benches/build-peers.sh
+	benches/launch.py --mcpjail $(BIN)
+
 generate:
 	$(CARGO) run --quiet -- --generate man  > man/mcpjail.1
 	$(CARGO) run --quiet -- --generate bash > completions/mcpjail.bash
