@@ -7,6 +7,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=target/bench
 mkdir -p "$out"
 
+missing=()
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v firejail >/dev/null || missing+=(firejail)
+command -v gcc >/dev/null || missing+=(gcc)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; }
+fi
+
 if [ ! -x "$out/floor" ] || [ benches/floor.c -nt "$out/floor" ]; then
     gcc -static -O2 -o "$out/floor" benches/floor.c
 fi
