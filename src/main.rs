@@ -8,6 +8,7 @@
 mod cli;
 mod config;
 mod docker;
+mod doctor;
 mod env;
 mod error;
 mod exec;
@@ -42,6 +43,7 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run => run_server(&cli),
         Command::Explain => explain(&cli),
+        Command::Doctor => doctor::run(cli.json),
         cmd => Err(Error::new(format!("{} is not implemented yet", cmd.name()))),
     }
 }
