@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use common::*;
+use serde_json::Value;
 
 /// One Python program for every probe: `probe.py OP ARGS…` prints `ok` and exits 0 when the
 /// operation worked, prints the errno name and exits 3 when the kernel refused it.
@@ -654,19 +655,17 @@ fn a_setuid_binary_grants_nothing_inside() {
         "the setuid bit took effect inside the sandbox"
     );
 
-    // and the sandbox confines the unprivileged user too (no root needed for any of it)
+    // and the sandbox confines the unprivileged user too (no root needed for any of it): /var/tmp
+    // is world-writable, yet the user cannot create a file there
+    let victim = format!("/var/tmp/mcpjail-test-{}", std::process::id());
+    let script = format!("grep NoNewPrivs /proc/self/status; echo x > {victim}");
     let mut c = as_user(uid, gid, &bin);
-    c.args([
-        "--mode",
-        "sandbox",
-        "--",
-        "sh",
-        "-c",
-        "grep NoNewPrivs /proc/self/status; touch /var/tmp/mcpjail-x",
-    ]);
+    c.args(["--mode", "sandbox", "--", "sh", "-c", &script])
+        .env("TMPDIR", dir.path());
     let o = run(c);
     assert!(stdout(&o).contains("NoNewPrivs:\t1"), "{}", stdout(&o));
     assert_ne!(o.status.code(), Some(0));
+    assert!(!Path::new(&victim).exists(), "the user wrote {victim}");
 }
 
 fn is_root() -> bool {
@@ -1015,6 +1014,144 @@ fn explain_lists_every_protection_that_is_not_enforced() {
             .starts_with("--strict: not enforced: --cpus")
     );
 }
+
+// ---- a kernel without Landlock -------------------------------------------------------------
+
+/// Runs its arguments under a seccomp filter that makes the Landlock system calls in
+/// `[first, last]` fail with `errno`, the way a kernel without Landlock (ENOSYS) or with
+/// Landlock disabled at boot (EOPNOTSUPP) answers. x86_64 only.
+const NO_LANDLOCK: &str = r#"
+import ctypes, os, struct, sys
+first, last, err = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def insn(code, jt, jf, k): return struct.pack("HBBI", code, jt, jf, k)
+prog = b"".join([
+    insn(0x20, 0, 0, 4),                     # A = arch
+    insn(0x15, 0, 4, 0xC000003E),            # x86_64? else allow
+    insn(0x20, 0, 0, 0),                     # A = syscall number
+    insn(0x35, 0, 2, first),                 # < first: allow
+    insn(0x25, 1, 0, last),                  # > last: allow
+    insn(0x06, 0, 0, 0x00050000 | err),      # SECCOMP_RET_ERRNO | err
+    insn(0x06, 0, 0, 0x7FFF0000),            # SECCOMP_RET_ALLOW
+])
+buf = ctypes.create_string_buffer(prog)
+class Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+fprog = Fprog(len(prog) // 8, ctypes.addressof(buf))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+assert libc.prctl(38, 1, None, 0, 0) == 0                       # PR_SET_NO_NEW_PRIVS
+assert libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0, ctypes.get_errno()  # SECCOMP_MODE_FILTER
+os.execv(sys.argv[4], sys.argv[4:])
+"#;
+
+const SYS_LANDLOCK_CREATE_RULESET: &str = "444";
+const SYS_LANDLOCK_RESTRICT_SELF: &str = "446";
+
+fn without_landlock(e: &Env, calls: (&str, &str), errno: i32, args: &[&str]) -> Output {
+    let mut c = Command::new(python());
+    c.args([
+        "-c",
+        NO_LANDLOCK,
+        calls.0,
+        calls.1,
+        &errno.to_string(),
+        common::bin(),
+    ])
+    .args(args);
+    c.env("HOME", e.home.path()).env("TMPDIR", e.tmp.path());
+    run(c)
+}
+
+#[test]
+fn without_landlock_it_warns_and_runs_and_strict_refuses() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let e = Env::new();
+    let out = TempDir::new("sb-outside");
+    let marker = out.join("marker");
+    let all = (SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_RESTRICT_SELF);
+    for (errno, reason) in [
+        (ENOSYS, "the kernel has no Landlock"),
+        (EOPNOTSUPP, "not enabled at boot"),
+    ] {
+        let o = without_landlock(
+            &e,
+            all,
+            errno,
+            &["explain", "--mode", "sandbox", "--", "true"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let plan = json(&o);
+        assert_eq!(plan["sandbox"]["landlock"]["status"], "not_enforced");
+        assert_eq!(plan["sandbox"]["landlock"]["kernel_abi"], Value::Null);
+        assert_eq!(plan["enforcement"], "none");
+        let warning = plan["warnings"][0].as_str().unwrap();
+        assert!(
+            warning.starts_with("landlock (not enforced: ") && warning.contains(reason),
+            "{warning}"
+        );
+
+        // a run: one warning line, and the server runs (unconfined filesystem, said so)
+        let o = without_landlock(
+            &e,
+            all,
+            errno,
+            &[
+                "--mode",
+                "sandbox",
+                "--",
+                "sh",
+                "-c",
+                &format!(
+                    "touch {}; grep NoNewPrivs /proc/self/status; ulimit -c",
+                    s(&marker)
+                ),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!("mcpjail: warning: not enforced: {warning}\n")
+        );
+        // no_new_privs and the limits still apply
+        assert_eq!(stdout(&o), "NoNewPrivs:\t1\n0\n");
+        assert!(marker.exists());
+        std::fs::remove_file(&marker).unwrap();
+
+        let o = without_landlock(
+            &e,
+            all,
+            errno,
+            &["--strict", "--mode", "sandbox", "--", "touch", s(&marker)],
+        );
+        assert_error(&o, 125, "--strict: not enforced: landlock (not enforced: ");
+        assert!(!marker.exists(), "the command ran");
+    }
+}
+
+#[test]
+fn a_kernel_that_refuses_restrict_self_is_an_error_not_a_silent_downgrade() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let e = Env::new();
+    let out = TempDir::new("sb-outside");
+    let marker = out.join("marker");
+    // the version query answers (the plan expects Landlock), restrict_self fails
+    let only_restrict = (SYS_LANDLOCK_RESTRICT_SELF, SYS_LANDLOCK_RESTRICT_SELF);
+    let o = without_landlock(
+        &e,
+        only_restrict,
+        ENOSYS,
+        &["--mode", "sandbox", "--", "touch", s(&marker)],
+    );
+    assert_error(&o, 125, "landlock: ");
+    assert!(!marker.exists(), "the command ran");
+}
+
+const ENOSYS: i32 = 38;
+const EOPNOTSUPP: i32 = 95;
 
 // ---- bad input: exit 125 and the command never runs ------------------------------------------
 

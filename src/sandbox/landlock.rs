@@ -272,9 +272,11 @@ fn is_dir(fd: &PathFd) -> Option<bool> {
 
 /// Apply the ruleset to this process (and so to the program it execs).
 pub fn restrict(ruleset: RulesetCreated) -> Result<RestrictionStatus> {
-    ruleset
-        .restrict_self()
-        .map_err(|e| Error::new(format!("landlock: {e}")))
+    ruleset.restrict_self().map_err(|e| {
+        Error::new(format!(
+            "landlock: {e}; not running the server less confined than planned"
+        ))
+    })
 }
 
 /// What the kernel enforced, when it is weaker than the plan said: one phrase for the warning.

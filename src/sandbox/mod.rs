@@ -170,9 +170,15 @@ mod linux {
                 },
                 "root": self.root,
                 "capabilities": if self.root {
-                    "kept: running as root, the server keeps root's capabilities (dropping them is the hardening issue's work); Landlock still confines it"
+                    json!({
+                        "dropped": false,
+                        "note": "running as root: the server keeps root's capabilities (dropping them is \
+                                 the hardening issue's work). Landlock confines file access by path, not \
+                                 what root's capabilities allow beyond it: chown, chmod and utime of any \
+                                 file, loading kernel modules, and the like",
+                    })
                 } else {
-                    "none: not running as root"
+                    json!({ "dropped": false, "note": "not running as root" })
                 },
                 "protections": self.protections.iter().map(|p| json!({
                     "name": p.name,
