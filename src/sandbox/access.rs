@@ -50,8 +50,8 @@ pub struct Paths {
     pub rules: Vec<PathRule>,
     pub skipped: Vec<Skipped>,
     /// `--ro` paths that stay writable because a writable rule covers them (Landlock rules only
-    /// add access), one warning phrase each.
-    pub not_read_only: Vec<String>,
+    /// add access): (`--ro PATH`, why).
+    pub not_read_only: Vec<(String, String)>,
 }
 
 /// Cache and data directories that package runners (npx, uvx, pip) write to.
@@ -119,10 +119,12 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
             .iter()
             .find(|w| w.access == Access::Write && ro.path.starts_with(&w.path))
         {
-            p.not_read_only.push(format!(
-                "--ro {} (stays writable: it is beneath writable {})",
-                ro.path.display(),
-                w.path.display()
+            p.not_read_only.push((
+                format!("--ro {}", ro.path.display()),
+                format!(
+                    "stays writable: it is beneath writable {}",
+                    w.path.display()
+                ),
             ));
         }
     }
@@ -442,7 +444,11 @@ mod tests {
         let p = plan(&req, &[]).unwrap();
         assert_eq!(p.not_read_only.len(), 1, "{:?}", p.not_read_only);
         assert!(
-            p.not_read_only[0].starts_with(&format!("--ro {}/sub (stays writable", t.0.display()))
+            p.not_read_only[0]
+                == (
+                    format!("--ro {}/sub", t.0.display()),
+                    format!("stays writable: it is beneath writable {}", t.0.display())
+                )
         );
     }
 

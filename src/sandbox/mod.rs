@@ -167,6 +167,11 @@ mod linux {
                 "network": {
                     "requested": self.network,
                     "restricted": false,
+                    // Said even when nothing was asked: a reader should not assume a jail cuts
+                    // the network or the unix sockets (/var/run/docker.sock) off.
+                    "note": "sockets are not restricted in sandbox mode yet (TCP, UDP, pathname unix \
+                             sockets: the hardening issue's work); abstract unix sockets outside the \
+                             sandbox are unreachable when the Landlock scope is handled",
                 },
                 "root": self.root,
                 "capabilities": if self.root {
@@ -232,10 +237,8 @@ mod linux {
                 "no rlimit can express a CPU share",
             ));
         }
-        for phrase in &paths.not_read_only {
-            // "--ro PATH (reason)": split back into name and reason for the list.
-            let (name, reason) = phrase.split_once(" (").unwrap_or((phrase, ""));
-            protections.push(Protection::not(name, reason.trim_end_matches(')')));
+        for (name, reason) in &paths.not_read_only {
+            protections.push(Protection::not(name, reason.as_str()));
         }
         protections.extend(super::pending_hardening(req));
 
