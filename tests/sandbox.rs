@@ -365,6 +365,9 @@ fn writing_through_a_symlink_to_outside_is_denied() {
 
 #[test]
 fn device_nodes_cannot_be_made_even_in_writable_dirs() {
+    if skip_unless_root() {
+        return;
+    }
     // As root, a node for a disk inside a writable directory would give raw write access to it.
     let e = Env::new();
     let rw = TempDir::new("sb-rw");
@@ -559,6 +562,9 @@ fn tracing_an_outside_process_is_denied() {
 
 #[test]
 fn mounting_is_denied() {
+    if skip_unless_root() {
+        return;
+    }
     let e = Env::new();
     let rw = TempDir::new("sb-rw");
     let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
@@ -855,16 +861,17 @@ fn environment_is_the_allowlist_plus_what_was_asked() {
 fn explain_shows_what_is_enforced() {
     let e = Env::new();
     let rw = TempDir::new("sb-rw");
-    let mut c = e.cmd(
+    let mut c = mcpjail([
+        "explain",
+        "--mode",
         "sandbox",
-        &["--rw", s(rw.path()), "--memory", "64m"],
-        &["cat"],
-    );
-    // `explain` goes first: rebuild the command with it
-    let args: Vec<_> = std::iter::once("explain".into())
-        .chain(c.get_args().map(|a| a.to_owned()))
-        .collect();
-    c = mcpjail(&args);
+        "--rw",
+        s(rw.path()),
+        "--memory",
+        "64m",
+        "--",
+        "cat",
+    ]);
     c.env("HOME", e.home.path())
         .env("TMPDIR", "/nonexistent-tmpdir");
     let o = run(c);
