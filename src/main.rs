@@ -17,6 +17,7 @@ mod mode;
 mod plan;
 mod sandbox;
 mod units;
+mod wrap_config;
 
 use cli::{Cli, Command, Info};
 use error::{Error, Result};
@@ -44,6 +45,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Run => run_server(&cli),
         Command::Explain => explain(&cli),
         Command::Doctor => doctor::run(cli.json),
+        Command::WrapConfig => wrap_config::run(&cli),
         cmd => Err(Error::new(format!("{} is not implemented yet", cmd.name()))),
     }
 }
