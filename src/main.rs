@@ -44,6 +44,8 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Run => run_server(&cli),
         Command::Explain => explain(&cli),
+        Command::Ps => docker::ps(&cli),
+        Command::Cleanup => docker::cleanup(&cli),
         Command::Doctor => doctor::run(cli.json),
         Command::WrapConfig => wrap_config::run(&cli),
         cmd => Err(Error::new(format!("{} is not implemented yet", cmd.name()))),

@@ -260,6 +260,9 @@ fn plan_none(req: &Request, plan: &mut Plan) {
     }
     plan.env = environment;
     exec::resolve_into(req, plan);
+    if plan.mode_source == Source::DockerCommand {
+        docker::dind(req, plan);
+    }
 }
 
 /// Restrictions given on the command line that mode none (which confines nothing) cannot give.
