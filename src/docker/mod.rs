@@ -6,9 +6,11 @@
 //! - `daemon`: the engine API (probe, stop, kill, list, remove), CLI fallback;
 //! - `supervise`: fork/exec of the CLI and the signal loop;
 //! - `ps`: `mcpjail ps` and `mcpjail cleanup`;
-//! - `owner`: the owner identity in the labels; `codes`: the named failures.
+//! - `owner`: the owner identity in the labels; `codes`: the named failures;
+//! - `cmdline`: hiding `-e KEY=VALUE` values from mcpjail's own `ps` line.
 
 mod argv;
+mod cmdline;
 mod codes;
 mod daemon;
 mod images;
@@ -335,6 +337,7 @@ pub fn run(plan: &Plan) -> Result<i32> {
         log::info!("image {} is not present locally: pulling it", docker.image);
         daemon::pull(&plan.program, &docker.image)?;
     }
+    cmdline::hide_env_values();
     supervise::run(plan, docker)
 }
 
