@@ -82,8 +82,6 @@ pub struct Config {
     pub path: PathBuf,
     pub format: Format,
     pub global: Global,
-    /// Whether `docker_isolation` is present at all.
-    pub has_global: bool,
     pub servers: Vec<Server>,
 }
 
@@ -112,9 +110,9 @@ type Parse<T> = std::result::Result<T, String>;
 
 fn parse_value(root: &Value) -> Parse<Config> {
     let root = root.as_object().ok_or("expected a JSON object at the top level")?;
-    let (global, has_global) = match root.get("docker_isolation") {
-        Some(v) => (parse_global(object(v, "docker_isolation")?)?, true),
-        None => (Global::default(), false),
+    let global = match root.get("docker_isolation") {
+        Some(v) => parse_global(object(v, "docker_isolation")?)?,
+        None => Global::default(),
     };
     let vscode_nested = root.get("mcp").and_then(|m| m.get("servers"));
     let (format, servers) = match (root.get("mcpServers"), root.get("servers"), vscode_nested) {
@@ -125,7 +123,7 @@ fn parse_value(root: &Value) -> Parse<Config> {
         (None, None, Some(v)) => (Format::VsCode, parse_map(v, "mcp.servers")?),
         (None, None, None) => (Format::Mcpproxy, Vec::new()),
     };
-    Ok(Config { path: PathBuf::new(), format, global, has_global, servers })
+    Ok(Config { path: PathBuf::new(), format, global, servers })
 }
 
 fn parse_global(m: &Map<String, Value>) -> Parse<Global> {
@@ -370,6 +368,5 @@ mod tests {
         let c = parse(r#"{"docker_isolation": {"mode": null, "cpu_limit": 2}}"#).unwrap();
         assert_eq!(c.global.mode, None);
         assert_eq!(c.global.cpu_limit, Some(2.0));
-        assert!(c.has_global);
     }
 }

@@ -137,6 +137,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)] // a table: one tuple per row reads best
     fn resolution_steps() {
         // (flag, server mode, server enabled, global mode, global enabled, config?) => result
         #[rustfmt::skip]
@@ -176,6 +177,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn gates() {
         #[rustfmt::skip]
         let table: &[((Mode, Source), bool, bool, (Mode, Source), bool)] = &[

@@ -116,10 +116,7 @@ fn run_options(cli: &Cli) -> Result<Vec<String>> {
         }
         out.push(format!("--{}", flag.long));
         if let Some(v) = value {
-            let is_path = matches!(
-                flag.value,
-                flags::Value::Path | flags::Value::File | flags::Value::Dir
-            );
+            let is_path = matches!(flag.value, flags::Value::Path | flags::Value::File);
             out.push(if is_path {
                 cwd.join(v).to_string_lossy().into_owned()
             } else {

@@ -15,7 +15,6 @@ pub const ALL: Scope = RUN | DOCTOR | PS | CLEANUP | WRAP;
 pub enum Value {
     None,
     Path,
-    Dir,
     File,
     Mode,
     Level,
@@ -133,6 +132,8 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("wrap-config", "put mcpjail in front of every stdio server of a client config"),
 ];
 
+// One argument per column of the table: a struct literal per flag would bury the table.
+#[allow(clippy::too_many_arguments)]
 const fn flag(
     id: Id,
     long: &'static str,

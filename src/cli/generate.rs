@@ -376,9 +376,6 @@ fn bash_value_action(f: &Flag) -> String {
         Value::Path | Value::File => {
             "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))".into()
         }
-        Value::Dir => {
-            "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"$cur\"))".into()
-        }
         _ => "COMPREPLY=()".into(),
     }
 }
@@ -515,7 +512,6 @@ fn zsh_spec(f: &Flag) -> String {
         } else {
             match f.value {
                 Value::Path | Value::File => "_files".into(),
-                Value::Dir => "_files -/".into(),
                 _ => " ".into(),
             }
         };
@@ -727,7 +723,6 @@ pub fn fish() -> String {
             } else {
                 match flag.value {
                     Value::Path | Value::File => line.push_str(" -r -F"),
-                    Value::Dir => line.push_str(" -x -a '(__fish_complete_directories)'"),
                     _ => line.push_str(" -x"),
                 }
             }
