@@ -74,6 +74,26 @@ fn containers_of(server: &str) -> Vec<String> {
         .collect()
 }
 
+/// The engine marks a container running only after its process has started (and may already
+/// have printed): wait for that before looking at states.
+fn wait_running(server: &str) {
+    let t = Instant::now();
+    loop {
+        let ids = containers_of(server);
+        if let [id] = ids.as_slice() {
+            let o = docker(&["inspect", "--format", "{{.State.Status}}", id]);
+            if String::from_utf8_lossy(&o.stdout).trim() == "running" {
+                return;
+            }
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "container of {server} not running: {ids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Removes a test's containers when it ends, passed or not.
 struct Leftovers(String);
 
@@ -336,6 +356,7 @@ fn secrets_arrive_but_never_show_and_labels_are_set() {
     );
 
     // ...and are nowhere to be seen
+    wait_running(&server);
     let ps = run(mcpjail(["ps"]));
     assert_eq!(ps.status.code(), Some(0), "{}", stderr(&ps));
     let ps_json = run(mcpjail(["ps", "--json"]));
@@ -878,4 +899,52 @@ fn explain_shows_the_documented_argv() {
             "mcp_server_git",
         ]
     );
+}
+
+#[test]
+fn sigterm_before_the_container_exists_leaves_nothing() {
+    let server = unique("early");
+    let (mut cmd, _guard) = jail(&server, &["--stop-timeout", "3s"]);
+    cmd.args([
+        "--",
+        "sh",
+        "-c",
+        "trap '' TERM; echo ready; while :; do sleep 1; done",
+    ]);
+    let r = Running::start(cmd);
+    // the CLI is still creating the container: the stop waits for it to exist
+    std::thread::sleep(Duration::from_millis(50));
+    r.signal(libc::SIGTERM);
+    let (code, err) = r.finish(Duration::from_secs(40));
+    assert!(code == 137 || code == 143, "status {code}; stderr: {err}");
+    assert!(
+        containers_of(&server).is_empty(),
+        "a container was left behind"
+    );
+}
+
+#[test]
+fn cleanup_all_removes_containers_of_live_owners_too() {
+    let server = unique("all");
+    let (mut cmd, _guard) = jail(&server, &[]);
+    cmd.args(["--", "sh", "-c", "echo ready; exec sleep 1000"]);
+    let r = Running::start(cmd);
+    assert_eq!(r.line(Duration::from_secs(30)), "ready");
+    let o = run(mcpjail(["cleanup", "--all", "--server", &server]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("--all"), "{}", stdout(&o));
+    assert!(containers_of(&server).is_empty());
+    // its mcpjail sees the container end (SIGTERM from the stop) and exits with the CLI's status
+    let (code, err) = r.finish(Duration::from_secs(20));
+    assert_eq!(code, 143, "{err}");
+}
+
+#[test]
+fn ps_and_cleanup_name_a_dead_engine() {
+    engine();
+    for args in [&["ps"][..], &["ps", "--json"], &["cleanup"]] {
+        let mut cmd = mcpjail(args);
+        cmd.env("DOCKER_HOST", "unix:///nonexistent");
+        assert_error(&run(cmd), 125, "MCPX_DOCKER_DAEMON_DOWN");
+    }
 }

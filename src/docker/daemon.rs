@@ -111,6 +111,9 @@ pub struct Container {
 pub enum Outcome {
     Done,
     NotFound,
+    /// A stop found nothing to stop. Either the container has ended, or it is starting: the
+    /// engine marks it running only after its process has started (and may have printed).
+    NotRunning,
 }
 
 // One per process, built once: the size of the API variant does not matter.
@@ -360,8 +363,9 @@ impl Daemon {
     ) -> Result<Outcome> {
         match r {
             Ok(()) => Ok(Outcome::Done),
-            // 304: already stopped; 409: removal already in progress.
-            Err(ApiError::Status(304 | 409, _)) => Ok(Outcome::Done),
+            Err(ApiError::Status(304, _)) => Ok(Outcome::NotRunning),
+            // 409: removal already in progress.
+            Err(ApiError::Status(409, _)) => Ok(Outcome::Done),
             Err(ApiError::Status(404, _)) => Ok(Outcome::NotFound),
             Err(ApiError::Status(code, msg)) => Err(Error::new(format!(
                 "docker {what} {name}: engine answered {code}: {msg}"

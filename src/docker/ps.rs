@@ -191,10 +191,26 @@ pub fn cleanup(cli: &Cli) -> Result<i32> {
 /// Stop (the engine sends SIGTERM, waits, kills), then remove; a container stopped with
 /// `--rm` removes itself, which is fine too.
 fn remove(daemon: &Daemon, c: &Container) -> Result<()> {
-    let live = matches!(c.state.as_str(), "running" | "paused" | "restarting");
-    if live && let Err(e) = daemon.stop(&c.id, CLEANUP_STOP_TIMEOUT) {
-        log::warn!("stopping {}: {e}; killing it", c.name);
-        daemon.kill(&c.id)?;
+    // "created" too: a container that is starting is listed as created until its process
+    // runs, and the engine refuses to stop it until then; retry briefly.
+    if matches!(
+        c.state.as_str(),
+        "running" | "paused" | "restarting" | "created"
+    ) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            match daemon.stop(&c.id, CLEANUP_STOP_TIMEOUT) {
+                Ok(Outcome::NotRunning) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    log::warn!("stopping {}: {e}; killing it", c.name);
+                    daemon.kill(&c.id)?;
+                    break;
+                }
+            }
+        }
     }
     if daemon.remove(&c.id)? == Outcome::NotFound {
         return Ok(());

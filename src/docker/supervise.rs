@@ -70,12 +70,12 @@ fn stop(pid: libc::pid_t, sig: i32, plan: &Plan, docker: &DockerPlan, signals: &
             }
             match daemon.stop(name, docker.stop_timeout) {
                 Ok(Outcome::Done) => break,
-                // Not created yet (the CLI may still be pulling or creating it), or already
-                // gone: the CLI's exit or the deadline ends the wait.
-                Ok(Outcome::NotFound) if Instant::now() < deadline => {
+                // Not created or not started yet (the CLI may still be pulling, creating or
+                // starting it), or already ended: the CLI's exit or the deadline ends the wait.
+                Ok(Outcome::NotFound | Outcome::NotRunning) if Instant::now() < deadline => {
                     let _ = signals.wait(Some(RETRY));
                 }
-                Ok(Outcome::NotFound) => break,
+                Ok(Outcome::NotFound | Outcome::NotRunning) => break,
                 Err(e) => {
                     log::warn!("stopping container {name}: {e}");
                     break;
