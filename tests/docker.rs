@@ -948,3 +948,36 @@ fn ps_and_cleanup_name_a_dead_engine() {
         assert_error(&run(cmd), 125, "MCPX_DOCKER_DAEMON_DOWN");
     }
 }
+
+#[test]
+fn signals_ignored_by_the_parent_stay_ignored_and_the_status_still_arrives() {
+    // nohup-style: SIGHUP ignored, and SIGCHLD ignored too (which would make the kernel reap
+    // the CLI and lose its status if mcpjail did not reset it for itself).
+    let server = unique("ignored");
+    let _guard = Leftovers(server.clone());
+    engine();
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "trap '' CHLD HUP; exec \"$0\" \"$@\"", common::bin()]);
+    cmd.args([
+        "--mode",
+        "docker",
+        "--server",
+        &server,
+        "--",
+        "sh",
+        "-c",
+        "echo ready; read x; exit 7",
+    ]);
+    let mut r = Running::start(cmd);
+    assert_eq!(r.line(Duration::from_secs(30)), "ready");
+    r.signal(libc::SIGHUP);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        containers_of(&server).len(),
+        1,
+        "SIGHUP was ignored by the parent: no stop"
+    );
+    r.send("go\n");
+    let (code, err) = r.finish(Duration::from_secs(20));
+    assert_eq!(code, 7, "{err}");
+}

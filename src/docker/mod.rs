@@ -124,61 +124,13 @@ impl DockerPlan {
 
 /// Plan a docker-mode run: image, argv, the CLI's environment, and the probe of the engine.
 pub fn plan(req: &Request, plan: &mut Plan) -> Result<()> {
-    let command = &req.command[0];
-    let explicit = req
-        .image
-        .as_deref()
-        .map(|i| (i, "--image or isolation.image"));
-    let choice = images::choose(command, explicit, &req.global);
-    let table = images::table(&req.global);
-    let server = req
-        .server
-        .clone()
-        .unwrap_or_else(|| images::basename(command).to_string());
-
-    let (mut env_keys, mut env_file) = (Vec::new(), Vec::new());
-    for (k, v) in &req.env {
-        if argv::cli_reads(k) {
-            if v.contains(['\n', '\0']) {
-                bail!(
-                    "env {k}: a value with a newline cannot be passed to docker for a variable the docker CLI itself reads"
-                );
-            }
-            env_file.push((k.clone(), Secret(v.clone())));
-        } else {
-            env_keys.push(k.clone());
-        }
-    }
-    let mut mounts = Vec::new();
-    for (paths, read_only, what) in [(&req.ro, true, "--ro"), (&req.rw, false, "--rw")] {
-        for p in paths {
-            mounts.push(argv::Mount {
-                path: mount_path(p, what)?,
-                read_only,
-            });
-        }
-    }
-
-    let spec = argv::Spec {
-        name: argv::container_name(&server),
-        server,
-        owner: owner::Owner::this_process(),
-        memory: req.memory.unwrap_or(argv::DEFAULT_MEMORY),
-        cpus: req.cpus.unwrap_or(argv::DEFAULT_CPUS),
-        network: req
-            .network
-            .clone()
-            .unwrap_or_else(|| argv::DEFAULT_NETWORK.to_string()),
-        workdir: req.workdir.clone(),
-        mounts: mounts.clone(),
-        env_keys: env_keys.clone(),
-        env_file: !env_file.is_empty(),
-        extra_args: req.docker_args.clone(),
-        image: choice.image.clone(),
-        command: std::iter::once(images::command_inside(command, &table))
-            .chain(req.command[1..].iter().cloned())
-            .collect(),
-    };
+    let Decided {
+        spec,
+        choice,
+        env_file,
+    } = decide(req)?;
+    let env_keys = spec.env_keys.clone();
+    let mounts = spec.mounts.clone();
 
     // The docker CLI's environment: mcpjail's own (minus MCPJAIL_*), which the CLI needs to
     // find its engine and config, plus the values of the `-e KEY`s.
@@ -234,6 +186,77 @@ pub fn plan(req: &Request, plan: &mut Plan) -> Result<()> {
     }
     plan.docker = Some(docker);
     Ok(())
+}
+
+/// What the docker run will be, from the request alone (no probe, no CLI lookup).
+#[derive(Debug)]
+struct Decided {
+    spec: argv::Spec,
+    choice: images::Choice,
+    env_file: Vec<(String, Secret)>,
+}
+
+fn decide(req: &Request) -> Result<Decided> {
+    let command = &req.command[0];
+    let explicit = req
+        .image
+        .as_deref()
+        .map(|i| (i, "--image or isolation.image"));
+    let choice = images::choose(command, explicit, &req.global);
+    let table = images::table(&req.global);
+    let server = req
+        .server
+        .clone()
+        .unwrap_or_else(|| images::basename(command).to_string());
+
+    let (mut env_keys, mut env_file) = (Vec::new(), Vec::new());
+    for (k, v) in &req.env {
+        if argv::cli_reads(k) {
+            if v.contains(['\n', '\0']) {
+                bail!(
+                    "env {k}: a value with a newline cannot be passed to docker for a variable the docker CLI itself reads"
+                );
+            }
+            env_file.push((k.clone(), Secret(v.clone())));
+        } else {
+            env_keys.push(k.clone());
+        }
+    }
+    let mut mounts = Vec::new();
+    for (paths, read_only, what) in [(&req.ro, true, "--ro"), (&req.rw, false, "--rw")] {
+        for p in paths {
+            mounts.push(argv::Mount {
+                path: mount_path(p, what)?,
+                read_only,
+            });
+        }
+    }
+
+    let spec = argv::Spec {
+        name: argv::container_name(&server),
+        server,
+        owner: owner::Owner::this_process(),
+        memory: req.memory.unwrap_or(argv::DEFAULT_MEMORY),
+        cpus: req.cpus.unwrap_or(argv::DEFAULT_CPUS),
+        network: req
+            .network
+            .clone()
+            .unwrap_or_else(|| argv::DEFAULT_NETWORK.to_string()),
+        workdir: req.workdir.clone(),
+        mounts,
+        env_keys,
+        env_file: !env_file.is_empty(),
+        extra_args: req.docker_args.clone(),
+        image: choice.image.clone(),
+        command: std::iter::once(images::command_inside(command, &table))
+            .chain(req.command[1..].iter().cloned())
+            .collect(),
+    };
+    Ok(Decided {
+        spec,
+        choice,
+        env_file,
+    })
 }
 
 /// Ask the engine for the image: that one request shows whether the engine is up, whether we
@@ -346,5 +369,169 @@ fn show_duration(d: Duration) -> String {
     match d.as_millis() {
         ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
         ms => format!("{ms}ms"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Global;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn request(command: &[&str]) -> Request {
+        Request {
+            command: strings(command),
+            ..Request::default()
+        }
+    }
+
+    /// The argv after the labels and the name, which vary by process.
+    fn tail(d: &Decided) -> Vec<String> {
+        let a = argv::build("docker", &d.spec);
+        let at = a.iter().position(|x| x == "--memory").unwrap();
+        a[at..].to_vec()
+    }
+
+    #[test]
+    fn docker_defaults_apply_when_nothing_is_written() {
+        let d = decide(&request(&[
+            "npx",
+            "-y",
+            "@modelcontextprotocol/server-everything",
+        ]))
+        .unwrap();
+        assert_eq!(
+            tail(&d),
+            strings(&[
+                "--memory",
+                "512m",
+                "--cpus",
+                "1.0",
+                "--network",
+                "bridge",
+                "node:20",
+                "npx",
+                "-y",
+                "@modelcontextprotocol/server-everything",
+            ])
+        );
+        assert_eq!(
+            d.spec.server, "npx",
+            "without --server the label names the command"
+        );
+        assert!(d.spec.name.starts_with("mcpproxy-npx-"));
+    }
+
+    #[test]
+    fn per_server_settings_override_globals() {
+        // plan.rs merges flag > per-server > global into the request; here is what docker mode
+        // makes of the merged values.
+        let mut r = request(&["/usr/bin/python3", "-m", "srv"]);
+        r.server = Some("api".into());
+        r.image = Some("my-custom-python:latest".into());
+        r.network = Some("none".into());
+        r.workdir = Some("/app".into());
+        r.memory = Some(1 << 30);
+        r.cpus = Some(0.5);
+        r.docker_args = strings(&["--cap-drop=ALL", "--read-only", "--pids-limit=64"]);
+        r.env = vec![
+            ("API_KEY".into(), "secret".into()),
+            ("DEBUG".into(), "dbg-value".into()),
+        ];
+        r.global = Global {
+            default_images: vec![("python3".into(), "ignored:1".into())],
+            ..Global::default()
+        };
+        let d = decide(&r).unwrap();
+        assert_eq!(d.choice.source, "--image or isolation.image");
+        assert_eq!(
+            tail(&d),
+            strings(&[
+                "--memory",
+                "1g",
+                "--cpus",
+                "0.5",
+                "--network",
+                "none",
+                "--workdir",
+                "/app",
+                "-e",
+                "API_KEY",
+                "-e",
+                "DEBUG",
+                "--cap-drop=ALL",
+                "--read-only",
+                "--pids-limit=64",
+                "my-custom-python:latest",
+                "python3",
+                "-m",
+                "srv",
+            ])
+        );
+        let all = argv::build("docker", &d.spec).join(" ");
+        assert!(
+            !all.contains("secret") && !all.contains("dbg-value"),
+            "values never in argv: {all}"
+        );
+    }
+
+    #[test]
+    fn registry_and_config_table() {
+        let mut r = request(&["uvx", "mcp-server-fetch"]);
+        r.global = Global {
+            registry: Some("mirror.example:5000".into()),
+            ..Global::default()
+        };
+        let d = decide(&r).unwrap();
+        assert_eq!(d.spec.image, "mirror.example:5000/library/python:3.11");
+    }
+
+    #[test]
+    fn variables_the_cli_reads_go_through_the_env_file() {
+        let mut r = request(&["node", "x.js"]);
+        r.env = vec![
+            ("HOME".into(), "/h".into()),
+            ("TOKEN".into(), "t".into()),
+            ("DOCKER_HOST".into(), "tcp://elsewhere".into()),
+        ];
+        let d = decide(&r).unwrap();
+        assert_eq!(d.spec.env_keys, ["TOKEN"]);
+        assert!(d.spec.env_file);
+        let keys: Vec<&str> = d.env_file.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["HOME", "DOCKER_HOST"]);
+        assert!(
+            !format!("{:?}", d.env_file).contains("elsewhere"),
+            "Debug hides values"
+        );
+
+        r.env = vec![("HOME".into(), "two\nlines".into())];
+        assert!(decide(&r).is_err());
+    }
+
+    #[test]
+    fn mounts_must_exist_and_be_mountable() {
+        let mut r = request(&["sh"]);
+        r.ro = vec!["/etc".into()];
+        r.rw = vec!["/tmp".into()];
+        let d = decide(&r).unwrap();
+        let a = argv::build("docker", &d.spec);
+        assert!(a.windows(2).any(|w| w == ["-v", "/etc:/etc:ro"]));
+        assert!(a.windows(2).any(|w| w == ["-v", "/tmp:/tmp"]));
+        r.rw = vec!["/nonexistent/x".into()];
+        assert!(
+            decide(&r)
+                .unwrap_err()
+                .message
+                .starts_with("--rw /nonexistent/x:")
+        );
+    }
+
+    #[test]
+    fn durations_as_written() {
+        assert_eq!(show_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
     }
 }
