@@ -5,19 +5,7 @@
 //! had if started directly. With our own C `main` the dispositions and mask stay as inherited.
 #![cfg_attr(not(test), no_main)]
 
-mod cli;
-mod config;
-mod docker;
-mod doctor;
-mod env;
-mod error;
-mod exec;
-mod logging;
-mod mode;
-mod plan;
-mod sandbox;
-mod units;
-mod wrap_config;
+use mcpjail::{cli, docker, doctor, error, exec, logging, mode, plan, sandbox, wrap_config};
 
 use cli::{Cli, Command, Info};
 use error::{Error, Result};
