@@ -5,12 +5,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use super::hide;
 use crate::env;
 use crate::error::{Error, Result};
 use crate::plan::Request;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// list the directory (and, Landlock's listing right being inherited, those beneath it):
+    /// the directories on the way to a hidden path
+    List,
     /// read + execute beneath the path
     Read,
     /// read, write, create, remove, rename, truncate beneath the path
@@ -52,6 +56,13 @@ pub struct Paths {
     /// `--ro` paths that stay writable because a writable rule covers them (Landlock rules only
     /// add access): (`--ro PATH`, why).
     pub not_read_only: Vec<(String, String)>,
+    /// Default secret paths and `--hide` paths, each hidden or exposed by a rule.
+    pub hidden: Vec<hide::Hidden>,
+    /// `--hide /proc`: the pid whose /proc entry stays readable (mcpjail's, kept by execve),
+    /// and whether a rule exposes /proc anyway.
+    pub procs: Option<(u32, Option<hide::Exposure>)>,
+    /// How read on `/` was split around the hidden paths; None when nothing is hidden.
+    pub split: Option<hide::Split>,
 }
 
 /// Cache and data directories that package runners (npx, uvx, pip) write to.
@@ -66,14 +77,6 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
         .map(PathBuf::from);
     let home_real = home.as_deref().and_then(|h| h.canonicalize().ok());
 
-    p.rules.push(PathRule {
-        path: PathBuf::from("/"),
-        access: Access::Read,
-        is_dir: true,
-        source: "default",
-        required: true,
-        create: false,
-    });
     for path in &req.ro {
         p.rules.push(required(path, "--ro", Access::Read)?);
     }
@@ -113,6 +116,7 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
         }
     }
     p.rules = rules;
+    p.hide(req, home_real.as_deref())?;
     for ro in p.rules.iter().filter(|r| r.source == "--ro") {
         if let Some(w) = p
             .rules
@@ -132,6 +136,181 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
 }
 
 impl Paths {
+    /// Hide the default secrets, every `--hide` path and (`--hide /proc`) other processes'
+    /// /proc entries: read on `/` is replaced by the rules of `hide::split`, unless nothing is
+    /// left to hide. A path that a rule covers (`--ro ~/.ssh`, `--rw ~`) is exposed instead.
+    fn hide(&mut self, req: &Request, home: Option<&Path>) -> Result<()> {
+        if let Some(home) = home {
+            for name in hide::SECRETS {
+                if let Some((path, exists)) = hide::resolve(&home.join(name)) {
+                    self.hidden.push(hide::Hidden {
+                        name: format!("~/{name}"),
+                        path,
+                        source: "default",
+                        exists,
+                        exposed: None,
+                    });
+                }
+            }
+        }
+        for path in &req.hide {
+            let label = |why: &str| format!("--hide {}: {why}", path.display());
+            let real = path
+                .canonicalize()
+                .map_err(|e| Error::new(label(&describe(&e))))?;
+            if real == Path::new("/") {
+                return Err(Error::new(label(
+                    "cannot hide / itself (nothing would be readable)",
+                )));
+            }
+            if real == Path::new(hide::PROC) {
+                self.procs = Some((std::process::id(), None));
+                continue;
+            }
+            self.hidden.push(hide::Hidden {
+                name: path.display().to_string(),
+                path: real,
+                source: "--hide",
+                exists: true,
+                exposed: None,
+            });
+        }
+        let covering = |rules: &[PathRule], path: &Path| {
+            rules
+                .iter()
+                .find(|r| r.access != Access::List && path.starts_with(&r.path))
+                .map(|r| hide::Exposure {
+                    by: r.label(),
+                    named: matches!(r.source, "--ro" | "--rw" | "working_dir"),
+                })
+        };
+        for h in &mut self.hidden {
+            h.exposed = covering(&self.rules, &h.path);
+        }
+        if let Some((_, exposed)) = &mut self.procs {
+            *exposed = covering(&self.rules, Path::new(hide::PROC));
+        }
+
+        let targets: Vec<PathBuf> = self
+            .hidden
+            .iter()
+            .filter(|h| h.exposed.is_none())
+            .map(|h| h.path.clone())
+            .collect();
+        let keep_pid = match self.procs {
+            Some((pid, None)) => Some(pid),
+            _ => None,
+        };
+        let mut read = Vec::new();
+        if targets.is_empty() && keep_pid.is_none() {
+            if self.rules.iter().any(|r| r.path == Path::new("/")) {
+                return Ok(());
+            }
+            read.push(PathRule {
+                path: PathBuf::from("/"),
+                access: Access::Read,
+                is_dir: true,
+                source: "default",
+                required: true,
+                create: false,
+            });
+        } else {
+            let split = hide::split(&targets, keep_pid);
+            let rule = |path: &PathBuf, access| PathRule {
+                path: path.clone(),
+                access,
+                is_dir: access == Access::List || path.is_dir(),
+                source: "default",
+                // Listed a moment ago; one that vanishes by the time the ruleset is built has
+                // nothing left to grant.
+                required: false,
+                create: false,
+            };
+            read.extend(split.listable.iter().map(|p| rule(p, Access::List)));
+            read.extend(split.readable.iter().map(|p| rule(p, Access::Read)));
+            self.split = Some(split);
+        }
+        self.rules.splice(0..0, read);
+        Ok(())
+    }
+
+    /// What hiding asked for and whether it is enforced (Landlock enforces all of it).
+    pub fn hide_protections(&self, landlock: bool) -> Vec<super::Protection> {
+        use super::{Level, Protection};
+        let mut out = Vec::new();
+        let no_landlock = "needs Landlock, which is not enforced";
+        let defaults: Vec<&hide::Hidden> = self
+            .hidden
+            .iter()
+            .filter(|h| h.source == "default")
+            .collect();
+        // Default secrets that a default rule covers ($TMPDIR holding $HOME): said, grouped by
+        // rule. Those a rule the user named covers were asked for: explain shows them only.
+        let mut leaks: Vec<(&str, Vec<&str>)> = Vec::new();
+        for h in &defaults {
+            if let Some(e) = h.exposed.as_ref().filter(|e| !e.named) {
+                match leaks.iter_mut().find(|(by, _)| *by == e.by) {
+                    Some((_, names)) if h.exists => names.push(&h.name),
+                    Some(_) => {}
+                    None => leaks.push((&e.by, if h.exists { vec![&h.name] } else { vec![] })),
+                }
+            }
+        }
+        let hidden_now = defaults.iter().any(|h| h.exposed.is_none());
+        let failed = self.split.as_ref().and_then(|s| s.failed.first());
+        let name = "hidden paths";
+        if !landlock && !defaults.is_empty() {
+            out.push(Protection::not(name, no_landlock));
+        } else if !leaks.is_empty() {
+            let reason = leaks
+                .iter()
+                .map(|(by, names)| match names.is_empty() {
+                    true => format!("the secret paths (none exists yet) are readable through {by}"),
+                    false => format!("{} readable through {by}", names.join(", ")),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Protection {
+                name: name.into(),
+                level: if hidden_now {
+                    Level::Partial
+                } else {
+                    Level::No
+                },
+                reason: Some(reason),
+            });
+        } else if let Some((dir, why)) = failed {
+            out.push(Protection {
+                name: name.into(),
+                level: Level::Partial,
+                reason: Some(format!(
+                    "partially enforced: cannot list {} ({why}): what lies beneath it stays readable",
+                    dir.display()
+                )),
+            });
+        } else if hidden_now {
+            out.push(Protection::full(name));
+        }
+        for h in self.hidden.iter().filter(|h| h.source == "--hide") {
+            let name = format!("--hide {}", h.name);
+            out.push(match (&h.exposed, landlock) {
+                (Some(e), _) => Protection::not(&name, format!("readable through {}", e.by)),
+                (None, false) => Protection::not(&name, no_landlock),
+                (None, true) => Protection::full(&name),
+            });
+        }
+        if let Some((_, exposed)) = &self.procs {
+            out.push(match (exposed, landlock) {
+                (Some(e), _) => {
+                    Protection::not("--hide /proc", format!("readable through {}", e.by))
+                }
+                (None, false) => Protection::not("--hide /proc", no_landlock),
+                (None, true) => Protection::full("--hide /proc"),
+            });
+        }
+        out
+    }
+
     pub fn read(&self) -> impl Iterator<Item = &PathRule> {
         self.rules.iter().filter(|r| r.access == Access::Read)
     }
@@ -198,16 +377,70 @@ impl Paths {
 
     /// Create the missing default directories. A failure only loses access (the rule is then
     /// skipped when the ruleset is built), so it is a warning, never an error.
-    pub fn create_missing(&self) {
+    /// With `--user`, what is created belongs to that user (who else would write there).
+    pub fn create_missing(&self, owner: Option<(u32, u32)>) {
         for r in self.rules.iter().filter(|r| r.create) {
+            // The directories that do not exist yet, outermost first, to hand them over.
+            let new: Vec<&Path> = r.path.ancestors().take_while(|a| !a.exists()).collect();
             if let Err(e) = std::fs::create_dir_all(&r.path) {
                 log::warn!(
                     "cannot create {} ({}); the server cannot write there",
                     r.path.display(),
                     describe(&e)
                 );
+                continue;
+            }
+            if let Some((uid, gid)) = owner {
+                for dir in new.iter().rev() {
+                    if let Err(e) = std::os::unix::fs::chown(dir, Some(uid), Some(gid)) {
+                        log::warn!(
+                            "cannot hand {} to --user {uid}:{gid} ({})",
+                            dir.display(),
+                            describe(&e)
+                        );
+                    }
+                }
             }
         }
+    }
+
+    fn hidden_json(&self) -> Value {
+        let proc_note = "Landlock rules bind to inodes, and procfs makes a new inode for /proc/PID \
+            whenever the old one leaves the kernel's caches: the server's own entry can become \
+            unreadable under memory pressure, and processes the server starts (npx starting node) \
+            cannot read their own /proc/self (node's process.memoryUsage() fails)";
+        json!({
+            "paths": self.hidden.iter().map(|h| json!({
+                "name": h.name,
+                "path": h.path,
+                "source": h.source,
+                "exists": h.exists,
+                "hidden": h.exposed.is_none(),
+                "readable_through": h.exposed.as_ref().map(|e| &e.by),
+            })).collect::<Vec<_>>(),
+            "proc": match &self.procs {
+                Some((pid, exposed)) => json!({
+                    "hidden": exposed.is_none(),
+                    "kept_pid": pid,
+                    "readable_through": exposed.as_ref().map(|e| &e.by),
+                    "note": format!("other processes' /proc/PID entries are hidden; {proc_note}"),
+                }),
+                None => json!({
+                    "hidden": false,
+                    "note": format!("other processes' /proc/PID entries stay readable (command \
+                        lines; the environment of processes of the same user): --hide /proc hides \
+                        them, off by default because {proc_note}"),
+                }),
+            },
+            "failed": self.split.as_ref().map_or(vec![], |s| s.failed.iter().map(|(d, why)| json!({
+                "path": d, "reason": why,
+            })).collect()),
+            "note": "read on / is split into rules on the entries of each directory on the way to \
+                a hidden path (those directories themselves may only be listed): an entry created \
+                there after launch is not readable; names inside a hidden directory can be \
+                listed, not read; a hidden file reachable by another path (hard link, bind \
+                mount) is readable there",
+        })
     }
 
     pub fn to_json(&self) -> Value {
@@ -216,8 +449,10 @@ impl Paths {
         };
         json!({
             "read": paths(&mut self.read()),
+            "list": paths(&mut self.rules.iter().filter(|r| r.access == Access::List)),
             "write": paths(&mut self.write()),
             "create": paths(&mut self.rules.iter().filter(|r| r.create)),
+            "hidden": self.hidden_json(),
             "skipped": self.skipped.iter().map(|s| json!({
                 "path": s.path, "source": s.source, "reason": s.reason,
             })).collect::<Vec<_>>(),
@@ -313,10 +548,9 @@ mod tests {
         ]);
         let p = plan(&Request::default(), &e).unwrap();
         let w = writes(&p);
-        assert_eq!(
-            p.read().map(|r| r.path.clone()).collect::<Vec<_>>(),
-            [PathBuf::from("/")]
-        );
+        // read on / is split around the hidden secrets of this HOME (see `hidden_secrets`)
+        let read: Vec<PathBuf> = p.read().map(|r| r.path.clone()).collect();
+        assert!(!read.contains(&PathBuf::from("/")) && read.contains(&PathBuf::from("/usr")));
         for want in [
             &tmp,
             &home.join(".npm"),
@@ -337,7 +571,7 @@ mod tests {
         assert!(p.not_read_only.is_empty());
         // planning created nothing
         assert!(!home.join(".npm").exists());
-        p.create_missing();
+        p.create_missing(None);
         assert!(home.join(".npm").is_dir() && home.join(".local/share").is_dir());
     }
 
@@ -460,5 +694,130 @@ mod tests {
         };
         let p = plan(&req, &[]).unwrap();
         assert_eq!(writes(&p).iter().filter(|w| *w == "/tmp").count(), 1);
+    }
+
+    fn reads(p: &Paths) -> Vec<PathBuf> {
+        p.read().map(|r| r.path.clone()).collect()
+    }
+
+    fn protections(p: &Paths) -> Vec<String> {
+        p.hide_protections(true)
+            .iter()
+            .map(|p| match &p.reason {
+                Some(r) => format!("{} {}: {r}", p.name, p.level.as_str()),
+                None => format!("{} {}", p.name, p.level.as_str()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hidden_secrets() {
+        let t = Tmp::new("hidden");
+        let home = t.0.join("home");
+        for d in [".ssh", ".aws", "notes"] {
+            std::fs::create_dir_all(home.join(d)).unwrap();
+        }
+        let e = env(&[("HOME", home.to_str().unwrap()), ("TMPDIR", "/tmp")]);
+        let p = plan(&Request::default(), &e).unwrap();
+        let read = reads(&p);
+        assert!(read.contains(&home.join("notes")), "{read:?}");
+        for hidden in [".ssh", ".aws"] {
+            assert!(
+                !read.iter().any(|r| home.join(hidden).starts_with(r)),
+                "{hidden}: {read:?}"
+            );
+        }
+        let list: Vec<&PathBuf> = p
+            .rules
+            .iter()
+            .filter(|r| r.access == Access::List)
+            .map(|r| &r.path)
+            .collect();
+        assert!(list.contains(&&home) && list.contains(&&PathBuf::from("/")));
+        assert_eq!(protections(&p), ["hidden paths full"]);
+        let ssh = p.hidden.iter().find(|h| h.name == "~/.ssh").unwrap();
+        assert!(ssh.exists && ssh.exposed.is_none());
+
+        // --ro re-allows a hidden path (asked for: no warning); --ro / re-allows them all and
+        // read on / comes back
+        let req = Request {
+            ro: vec![home.join(".ssh")],
+            ..Request::default()
+        };
+        let p = plan(&req, &e).unwrap();
+        assert!(reads(&p).contains(&home.join(".ssh")));
+        assert_eq!(protections(&p), ["hidden paths full"]);
+        let req = Request {
+            ro: vec!["/".into()],
+            ..Request::default()
+        };
+        let p = plan(&req, &e).unwrap();
+        assert_eq!(reads(&p), [PathBuf::from("/")]);
+        assert!(p.split.is_none() && protections(&p).is_empty());
+
+        // a default writable path that holds HOME exposes the secrets: said
+        let e2 = env(&[
+            ("HOME", home.to_str().unwrap()),
+            ("TMPDIR", t.0.to_str().unwrap()),
+        ]);
+        let p = plan(&Request::default(), &e2).unwrap();
+        assert_eq!(
+            protections(&p),
+            [format!(
+                "hidden paths no: ~/.ssh, ~/.aws readable through $TMPDIR {}",
+                t.0.display()
+            )]
+        );
+
+        // --hide hides more; a --hide path a rule covers is not hidden, and said
+        let req = Request {
+            hide: vec![home.join("notes")],
+            ..Request::default()
+        };
+        let p = plan(&req, &e).unwrap();
+        assert!(!reads(&p).contains(&home.join("notes")));
+        assert_eq!(
+            protections(&p)[1],
+            format!("--hide {} full", home.join("notes").display())
+        );
+        let req = Request {
+            hide: vec![home.join("notes")],
+            rw: vec![home.join("notes")],
+            ..Request::default()
+        };
+        let p = plan(&req, &e).unwrap();
+        assert_eq!(
+            protections(&p)[1],
+            format!(
+                "--hide {0} no: readable through --rw {0}",
+                home.join("notes").display()
+            )
+        );
+    }
+
+    #[test]
+    fn hide_flag_errors_and_proc() {
+        let hide = |p: &str| Request {
+            hide: vec![p.into()],
+            ..Request::default()
+        };
+        assert_eq!(
+            plan(&hide("/nonexistent/s"), &[]).unwrap_err().message,
+            "--hide /nonexistent/s: no such file or directory"
+        );
+        assert!(
+            plan(&hide("/"), &[])
+                .unwrap_err()
+                .message
+                .starts_with("--hide /: cannot hide / itself")
+        );
+        let p = plan(&hide("/proc/"), &[]).unwrap();
+        assert_eq!(p.procs, Some((std::process::id(), None)));
+        let read = reads(&p);
+        assert!(read.contains(&PathBuf::from(format!("/proc/{}", std::process::id()))));
+        assert!(
+            !read.contains(&PathBuf::from("/proc/1")) && !read.contains(&PathBuf::from("/proc"))
+        );
+        assert_eq!(protections(&p), ["--hide /proc full"]);
     }
 }

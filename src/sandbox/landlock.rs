@@ -8,9 +8,9 @@
 //! `restrict_self`.
 
 use landlock::{
-    ABI, Access, AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd,
-    RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
-    Scope, make_bitflags,
+    ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
+    PathFd, RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr,
+    RulesetStatus, Scope, make_bitflags,
 };
 use serde_json::{Value, json};
 
@@ -20,8 +20,14 @@ use crate::error::{Error, Result};
 /// The Landlock ABI whose rights mcpjail handles: every filesystem right up to ioctl-dev (ABI 5)
 /// and the signal and abstract-unix-socket scopes (ABI 6). Raised only together with tests that
 /// exercise the new rights: a right handled here is denied everywhere no rule grants it. (ABI 4
-/// network ports and ABI 9 pathname unix sockets belong to `--network`/`--allow-unix`.)
+/// TCP ports and ABI 9 pathname unix sockets are handled only when asked, see `restrict_tcp` and
+/// `restrict_unix`.)
 pub const TARGET: ABI = ABI::V6;
+
+/// First ABI with TCP bind/connect rules, and first with the right to connect to a pathname unix
+/// socket (LANDLOCK_ACCESS_FS_RESOLVE_UNIX).
+pub const TCP_ABI: i32 = 4;
+pub const UNIX_ABI: i32 = 9;
 
 /// Creating device nodes is never granted, not even beneath `--rw`: a process that keeps
 /// CAP_MKNOD (root) could otherwise make a node for a disk inside a writable directory and write
@@ -106,6 +112,10 @@ pub struct LandlockPlan {
     pub missing: BitFlags<AccessFs>,
     pub scopes: BitFlags<Scope>,
     pub missing_scopes: BitFlags<Scope>,
+    /// TCP rights handled (`--network none` on ABI 4 and later): denied but on the allowed ports.
+    pub net: BitFlags<AccessNet>,
+    /// Pathname unix sockets handled (ABI 9 and later): connectable only beneath writable rules.
+    pub resolve_unix: bool,
 }
 
 pub fn plan(kernel: Kernel) -> LandlockPlan {
@@ -128,10 +138,49 @@ pub fn plan(kernel: Kernel) -> LandlockPlan {
         missing: want & !handled,
         scopes,
         missing_scopes: want_scopes & !scopes,
+        net: BitFlags::EMPTY,
+        resolve_unix: false,
     }
 }
 
 impl LandlockPlan {
+    fn kernel_at_least(&self, abi: i32) -> bool {
+        self.status != Status::NotEnforced && matches!(self.kernel, Kernel::Abi(v) if v >= abi)
+    }
+
+    /// Handle TCP bind and connect, if the kernel can; says whether it does.
+    pub fn restrict_tcp(&mut self) -> bool {
+        if self.kernel_at_least(TCP_ABI) {
+            self.net = AccessNet::from_all(ABI::V4);
+        }
+        !self.net.is_empty()
+    }
+
+    /// Handle connecting to pathname unix sockets, if the kernel can; says whether it does.
+    pub fn restrict_unix(&mut self) -> bool {
+        self.resolve_unix = self.kernel_at_least(UNIX_ABI);
+        self.resolve_unix
+    }
+
+    /// Filesystem rights the ruleset handles: those of `TARGET` the kernel has, and
+    /// RESOLVE_UNIX when restricted.
+    fn fs_handled(&self) -> BitFlags<AccessFs> {
+        match self.resolve_unix {
+            true => self.handled | AccessFs::ResolveUnix,
+            false => self.handled,
+        }
+    }
+
+    /// The kernel's ABI when Landlock is enforced at all, else why not.
+    pub fn reason_or_abi(&self) -> std::result::Result<i32, String> {
+        match self.kernel {
+            Kernel::Abi(v) if self.status != Status::NotEnforced => Ok(v),
+            _ => Err(self
+                .reason()
+                .unwrap_or_else(|| "Landlock is not enforced".into())),
+        }
+    }
+
     /// Why the status is not `fully_enforced`, as a phrase; None when it is.
     pub fn reason(&self) -> Option<String> {
         match (self.status, self.kernel) {
@@ -154,15 +203,17 @@ impl LandlockPlan {
     /// unhandled right is an error for the kernel) and to what applies to a non-directory.
     pub fn rights(&self, access: PathAccess, is_dir: bool) -> BitFlags<AccessFs> {
         let all = match access {
+            PathAccess::List => AccessFs::ReadDir.into(),
             PathAccess::Read => AccessFs::from_read(TARGET),
-            PathAccess::Write => AccessFs::from_all(TARGET) & !NEVER,
+            // Unix sockets may be reached where files may be written.
+            PathAccess::Write => (AccessFs::from_all(TARGET) | AccessFs::ResolveUnix) & !NEVER,
         };
         let all = if is_dir {
             all
         } else {
             all & AccessFs::from_file(TARGET)
         };
-        all & self.handled
+        all & self.fs_handled()
     }
 
     pub fn to_json(&self) -> Value {
@@ -180,7 +231,14 @@ impl LandlockPlan {
             "scopes": scope_names(self.scopes),
             "scopes_not_handled": scope_names(self.missing_scopes),
             "read_rights": names(self.rights(PathAccess::Read, true)),
+            "list_rights": names(self.rights(PathAccess::List, true)),
             "write_rights": names(self.rights(PathAccess::Write, true)),
+            "net_handled": self.net.iter().map(|a| match a {
+                AccessNet::BindTcp => "bind_tcp",
+                AccessNet::ConnectTcp => "connect_tcp",
+                _ => "unknown",
+            }).collect::<Vec<_>>(),
+            "resolve_unix_handled": self.resolve_unix,
         })
     }
 }
@@ -227,14 +285,29 @@ pub fn scope_names(scopes: BitFlags<Scope>) -> Vec<&'static str> {
 /// anything irreversible happens, so that a path that vanished since planning is reported.
 /// The file descriptors are closed again before this returns (the ruleset's own is
 /// close-on-exec and closed by `restrict`).
-pub fn build(plan: &LandlockPlan, rules: &[PathRule]) -> Result<RulesetCreated> {
+/// `connect` and `bind` are the TCP ports allowed when TCP is handled.
+pub fn build(
+    plan: &LandlockPlan,
+    rules: &[PathRule],
+    connect: &[u16],
+    bind: &[u16],
+) -> Result<RulesetCreated> {
     let err = |e: landlock::RulesetError| Error::new(format!("landlock: {e}"));
-    let mut ruleset = Ruleset::default()
+    let mut attr = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
         .handle_access(AccessFs::from_all(TARGET))
         .map_err(err)?
         .scope(Scope::from_all(TARGET))
-        .map_err(err)?
+        .map_err(err)?;
+    // Handled only where the kernel has them (the plan checked its ABI): best effort would
+    // otherwise drop them quietly and report the whole ruleset as partially enforced.
+    if plan.resolve_unix {
+        attr = attr.handle_access(AccessFs::ResolveUnix).map_err(err)?;
+    }
+    if !plan.net.is_empty() {
+        attr = attr.handle_access(plan.net).map_err(err)?;
+    }
+    let mut ruleset = attr
         .create()
         .map_err(err)?
         // mcpjail sets no_new_privs itself, visibly, right before restrict (see sandbox::confine).
@@ -258,6 +331,15 @@ pub fn build(plan: &LandlockPlan, rules: &[PathRule]) -> Result<RulesetCreated> 
         ruleset = ruleset
             .add_rule(PathBeneath::new(fd, rights))
             .map_err(err)?;
+    }
+    if !plan.net.is_empty() {
+        let ports = connect
+            .iter()
+            .map(|&p| (p, AccessNet::ConnectTcp))
+            .chain(bind.iter().map(|&p| (p, AccessNet::BindTcp)));
+        for (port, access) in ports {
+            ruleset = ruleset.add_rule(NetPort::new(port, access)).map_err(err)?;
+        }
     }
     Ok(ruleset)
 }

@@ -5,8 +5,14 @@
 //! will enforce; `exec` carries that out, in this order, single-threaded, no helper process:
 //!
 //!   prepare execve's C strings → create missing cache dirs → open the rule paths and build the
-//!   ruleset → chdir → rlimits → PR_SET_NO_NEW_PRIVS → landlock_restrict_self → (seccomp, from
-//!   the hardening issue) → execve
+//!   ruleset → chdir → rlimits → drop the capability bounding set → setgroups/setgid/setuid
+//!   (`--user`) → clear the other capability sets → PR_SET_NO_NEW_PRIVS →
+//!   landlock_restrict_self → seccomp filter → execve
+//!
+//! Identity and capabilities change first, while mcpjail still holds the capabilities that
+//! changing them needs; no_new_privs then makes the later steps possible without privileges and
+//! keeps execve from granting any back; the seccomp filter comes last so that it judges the
+//! server only.
 //!
 //! Every step that can fail for a reason the user controls comes before the first irreversible
 //! one, and every protection asked for and not enforced is said: in explain, on one stderr line
@@ -15,11 +21,17 @@
 #[cfg(target_os = "linux")]
 mod access;
 #[cfg(target_os = "linux")]
+mod hide;
+#[cfg(target_os = "linux")]
 mod landlock;
+#[cfg(target_os = "linux")]
+mod network;
 #[cfg(target_os = "linux")]
 mod privs;
 #[cfg(target_os = "linux")]
 mod rlimit;
+#[cfg(target_os = "linux")]
+mod seccomp;
 
 /// Whether this build can confine at all (Landlock is Linux-only).
 pub const SUPPORTED: bool = cfg!(target_os = "linux");
@@ -83,63 +95,12 @@ impl Protection {
     }
 }
 
-/// Hardening flags whose implementation belongs to the hardening issue. Until then each one is
-/// reported as not enforced (so that `--strict` refuses to run), never silently ignored.
-/// The hardening issue replaces entries here with real protections.
-fn pending_hardening(req: &crate::plan::Request) -> Vec<Protection> {
-    let pending = "not implemented in sandbox mode yet";
-    let mut out = Vec::new();
-    if req.network.as_deref() == Some("none") {
-        out.push(Protection::not(
-            "--network none",
-            format!("network restriction is {pending}"),
-        ));
-    }
-    if !req.allow_connect.is_empty() {
-        out.push(Protection::not(
-            "--allow-connect",
-            format!("TCP port rules are {pending}"),
-        ));
-    }
-    if !req.allow_bind.is_empty() {
-        out.push(Protection::not(
-            "--allow-bind",
-            format!("TCP port rules are {pending}"),
-        ));
-    }
-    if req.allow_unix {
-        out.push(Protection::not(
-            "--allow-unix",
-            format!("unix socket rules are {pending}"),
-        ));
-    }
-    for path in &req.hide {
-        out.push(Protection::not(
-            &format!("--hide {}", path.display()),
-            format!("hiding paths is {pending}"),
-        ));
-    }
-    if req.keep_caps {
-        out.push(Protection::not(
-            "--keep-caps",
-            format!("capability handling is {pending}"),
-        ));
-    }
-    if req.user.is_some() {
-        out.push(Protection::not(
-            "--user",
-            format!("changing identity is {pending}"),
-        ));
-    }
-    out
-}
-
 #[cfg(target_os = "linux")]
 mod linux {
     use serde_json::{Value, json};
 
     use super::landlock::{self, Kernel, Status};
-    use super::{Level, Protection, access, privs, rlimit};
+    use super::{Level, Protection, access, network, privs, rlimit, seccomp};
     use crate::env;
     use crate::error::{Error, Result};
     use crate::exec::{self, Prepared};
@@ -150,9 +111,9 @@ mod linux {
         pub paths: access::Paths,
         pub landlock: landlock::LandlockPlan,
         pub rlimits: rlimit::Rlimits,
-        /// mcpjail runs as root: Landlock still applies; capabilities are kept (for now).
-        pub root: bool,
-        pub network: Option<String>,
+        pub privs: privs::PrivPlan,
+        pub network: network::NetworkPlan,
+        pub seccomp: seccomp::SeccompPlan,
         /// Everything asked for, each with whether it is enforced. The plan's warnings and
         /// enforcement are derived from this list.
         pub protections: Vec<Protection>,
@@ -162,29 +123,13 @@ mod linux {
         pub fn to_json(&self) -> Value {
             let mut out = json!({
                 "landlock": self.landlock.to_json(),
+                "seccomp": self.seccomp.to_json(),
                 "rlimits": self.rlimits.to_json(),
                 "no_new_privs": true,
-                "network": {
-                    "requested": self.network,
-                    "restricted": false,
-                    // Said even when nothing was asked: a reader should not assume a jail cuts
-                    // the network or the unix sockets (/var/run/docker.sock) off.
-                    "note": "sockets are not restricted in sandbox mode yet (TCP, UDP, pathname unix \
-                             sockets: the hardening issue's work); abstract unix sockets outside the \
-                             sandbox are unreachable when the Landlock scope is handled",
-                },
-                "root": self.root,
-                "capabilities": if self.root {
-                    json!({
-                        "dropped": false,
-                        "note": "running as root: the server keeps root's capabilities (dropping them is \
-                                 the hardening issue's work). Landlock confines file access by path, not \
-                                 what root's capabilities allow beyond it: chown, chmod and utime of any \
-                                 file, loading kernel modules, and the like",
-                    })
-                } else {
-                    json!({ "dropped": false, "note": "not running as root" })
-                },
+                "network": self.network.to_json(),
+                "unix_sockets": self.network.unix_json(),
+                "root": self.privs.root,
+                "capabilities": self.privs.to_json(),
                 "protections": self.protections.iter().map(|p| json!({
                     "name": p.name,
                     "enforced": p.level.as_str(),
@@ -212,8 +157,16 @@ mod linux {
         exec::resolve_into(req, plan);
 
         let paths = access::plan(req, &plan.env)?;
-        let landlock = landlock::plan(Kernel::probe());
+        let mut landlock = landlock::plan(Kernel::probe());
         let rlimits = rlimit::plan(req.memory);
+        let privs = privs::plan(req)?;
+        let no_seccomp = seccomp::unavailable();
+        let (network, rules, net_protections) =
+            network::plan(req, &mut landlock, no_seccomp.as_deref());
+        let seccomp = seccomp::SeccompPlan {
+            unavailable: no_seccomp,
+            rules,
+        };
 
         let mut protections = vec![
             Protection {
@@ -230,7 +183,17 @@ mod linux {
             },
             Protection::full("no_new_privs"),
             Protection::full("rlimits"),
+            match &seccomp.unavailable {
+                None => Protection::full("seccomp"),
+                Some(why) => Protection::not("seccomp", why.as_str()),
+            },
         ];
+        if privs.drop {
+            protections.push(Protection::full("capabilities"));
+        }
+        if let Some((uid, gid)) = privs.user {
+            protections.push(Protection::full(&format!("--user {uid}:{gid}")));
+        }
         if req.cpus.is_some() {
             protections.push(Protection::not(
                 "--cpus",
@@ -240,7 +203,8 @@ mod linux {
         for (name, reason) in &paths.not_read_only {
             protections.push(Protection::not(name, reason.as_str()));
         }
-        protections.extend(super::pending_hardening(req));
+        protections.extend(net_protections);
+        protections.extend(paths.hide_protections(landlock.status != Status::NotEnforced));
 
         plan.warnings
             .extend(protections.iter().filter_map(Protection::warning));
@@ -249,16 +213,13 @@ mod linux {
             _ if protections.iter().any(|p| p.level != Level::Full) => Enforcement::Partial,
             _ => Enforcement::Full,
         };
-        let root = privs::is_root();
-        if root {
-            log::info!("running as root: Landlock applies, capabilities are kept");
-        }
         plan.sandbox = Some(SandboxPlan {
             paths,
             landlock,
             rlimits,
-            root,
-            network: req.network.clone(),
+            privs,
+            network,
+            seccomp,
             protections,
         });
         Ok(())
@@ -278,11 +239,17 @@ mod linux {
             .as_ref()
             .ok_or_else(|| Error::new("sandbox mode without a sandbox plan"))?;
         let prepared = exec::prepare(plan)?;
-        sb.paths.create_missing();
-        let ruleset = landlock::build(&sb.landlock, &sb.paths.rules)?;
+        sb.paths.create_missing(sb.privs.user);
+        let ruleset = landlock::build(
+            &sb.landlock,
+            &sb.paths.rules,
+            &sb.network.connect,
+            &sb.network.bind,
+        )?;
         // Before the ruleset applies: the working directory may be outside the allowlist.
         prepared.enter_cwd()?;
         sb.rlimits.apply()?;
+        sb.privs.apply()?;
         privs::no_new_privs()?;
         let status = landlock::restrict(ruleset)?;
         if let Some(weaker) = landlock::weaker(&sb.landlock, &status) {
@@ -291,7 +258,9 @@ mod linux {
             }
             log::warn!("not enforced: {weaker}");
         }
-        // The hardening issue's seccomp filter goes here: after Landlock, right before execve.
+        if sb.seccomp.available() {
+            seccomp::install(&sb.seccomp)?;
+        }
         Ok(prepared)
     }
 }
@@ -325,7 +294,6 @@ mod other {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Request;
 
     #[test]
     fn warning_phrases() {
@@ -336,41 +304,5 @@ mod tests {
                 .as_deref(),
             Some("--cpus (no rlimit can express a CPU share)")
         );
-    }
-
-    #[test]
-    fn hardening_flags_are_never_silently_ignored() {
-        let req = Request {
-            network: Some("none".into()),
-            allow_connect: vec![443],
-            allow_bind: vec![8080],
-            allow_unix: true,
-            hide: vec!["/secret".into()],
-            keep_caps: true,
-            user: Some((1000, None)),
-            ..Request::default()
-        };
-        let names: Vec<String> = pending_hardening(&req)
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "--network none",
-                "--allow-connect",
-                "--allow-bind",
-                "--allow-unix",
-                "--hide /secret",
-                "--keep-caps",
-                "--user"
-            ]
-        );
-        // other network modes leave the network alone in sandbox mode: nothing asked, nothing to say
-        let req = Request {
-            network: Some("bridge".into()),
-            ..Request::default()
-        };
-        assert!(pending_hardening(&req).is_empty());
     }
 }

@@ -1,7 +1,246 @@
-//! Privileges: no_new_privs now; capabilities and identity (`--keep-caps`, `--user`) are the
-//! hardening issue's and will live here too.
+//! Privileges: no_new_privs, capabilities and identity (`--keep-caps`, `--user`).
+//!
+//! Landlock confines file access by path, not what capabilities allow beyond it (chown, chmod,
+//! raw sockets, loading modules …). So unless `--keep-caps`, the server starts with none: the
+//! bounding set is emptied (then no execve, not even of a setuid-root or file-capability binary
+//! by root, can give any back), and the effective, permitted, inheritable and ambient sets are
+//! cleared. The order, all before no_new_privs and Landlock:
+//!
+//!   drop the bounding set (needs CAP_SETPCAP) → setgroups([]), setgid, setuid (need
+//!   CAP_SETGID/CAP_SETUID) → clear the other sets → read them all back
+//!
+//! Read back, so that what explain promised is checked, not assumed.
+
+use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
+use crate::plan::Request;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivPlan {
+    /// mcpjail runs with effective uid 0.
+    pub root: bool,
+    /// Clear every capability (unless `--keep-caps`).
+    pub drop: bool,
+    /// `--user`: (uid, gid), the gid from the password database when not given.
+    pub user: Option<(u32, u32)>,
+}
+
+pub fn plan(req: &Request) -> Result<PrivPlan> {
+    let root = is_root();
+    let user = match req.user {
+        None => None,
+        Some((uid, gid)) => {
+            let gid = match gid {
+                Some(g) => g,
+                None => primary_group(uid).ok_or_else(|| {
+                    Error::new(format!(
+                        "--user {uid}: no such user in the password database; give the group \
+                         too (--user {uid}:GID)"
+                    ))
+                })?,
+            };
+            let same =
+                uid == nix::unistd::getuid().as_raw() && gid == nix::unistd::getgid().as_raw();
+            if !root && !same {
+                return Err(Error::new(format!(
+                    "--user {uid}:{gid}: switching identity needs root (mcpjail runs as uid {})",
+                    nix::unistd::getuid()
+                )));
+            }
+            if req.keep_caps && uid != 0 {
+                return Err(Error::new(format!(
+                    "--keep-caps with --user {uid}: capabilities do not survive the switch to \
+                     another user than root; drop one of them"
+                )));
+            }
+            Some((uid, gid))
+        }
+    };
+    Ok(PrivPlan {
+        root,
+        drop: !req.keep_caps,
+        user,
+    })
+}
+
+fn primary_group(uid: u32) -> Option<u32> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.gid.as_raw())
+}
+
+impl PrivPlan {
+    pub fn to_json(&self) -> Value {
+        let note = match (self.drop, self.root) {
+            (true, true) => {
+                "all capabilities dropped: effective, permitted, inheritable, ambient and the bounding set"
+            }
+            (true, false) => {
+                "effective, permitted, inheritable and ambient capabilities cleared; the bounding set \
+                              stays (changing it needs a capability mcpjail does not have) and gives nothing back: \
+                              no_new_privs makes execve ignore setuid bits and file capabilities"
+            }
+            (false, true) => {
+                "--keep-caps: the server keeps root's capabilities. Landlock confines file access by \
+                              path, not what they allow beyond it: chown, chmod and utime of any file, raw sockets, \
+                              TCP_REPAIR (a connection Landlock never sees), loading kernel modules"
+            }
+            (false, false) => "--keep-caps: capabilities are left as inherited",
+        };
+        json!({
+            "dropped": self.drop,
+            "user": self.user.map(|(uid, gid)| json!({"uid": uid, "gid": gid, "groups": []})),
+            "note": note,
+        })
+    }
+
+    /// Drop capabilities and switch identity, in the order the module comment gives.
+    pub fn apply(&self) -> Result<()> {
+        if self.drop && self.root {
+            drop_bounding_set()?;
+        }
+        if let Some((uid, gid)) = self.user {
+            switch_user(uid, gid)?;
+        }
+        if self.drop {
+            clear_caps()?;
+            verify_clear(self.root)?;
+        }
+        Ok(())
+    }
+}
+
+fn os_err(what: &str) -> Error {
+    let e = std::io::Error::last_os_error();
+    Error::new(format!(
+        "{what}: {e}; not running the server with more privileges than planned"
+    ))
+}
+
+/// Capabilities the kernel knows: PR_CAPBSET_READ answers EINVAL past the last one.
+fn known_caps() -> impl Iterator<Item = libc::c_ulong> {
+    // SAFETY: prctl with integer arguments only.
+    (0..64).take_while(|&c| unsafe { libc::prctl(libc::PR_CAPBSET_READ, c, 0, 0, 0) } >= 0)
+}
+
+fn in_bounding_set(cap: libc::c_ulong) -> bool {
+    // SAFETY: as above.
+    unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap, 0, 0, 0) == 1 }
+}
+
+fn drop_bounding_set() -> Result<()> {
+    for cap in known_caps() {
+        // SAFETY: as above.
+        if in_bounding_set(cap) && unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) } != 0
+        {
+            return Err(os_err(&format!(
+                "cannot drop capability {cap} from the bounding set"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn switch_user(uid: u32, gid: u32) -> Result<()> {
+    // SAFETY: plain system calls with integer arguments (setgroups with an empty list).
+    unsafe {
+        if libc::setgroups(0, std::ptr::null()) != 0 {
+            return Err(os_err("--user: setgroups"));
+        }
+        if libc::setresgid(gid, gid, gid) != 0 {
+            return Err(os_err(&format!("--user: setgid {gid}")));
+        }
+        if libc::setresuid(uid, uid, uid) != 0 {
+            return Err(os_err(&format!("--user: setuid {uid}")));
+        }
+    }
+    let (mut r, mut e, mut s) = (0, 0, 0);
+    let (mut gr, mut ge, mut gs) = (0, 0, 0);
+    // SAFETY: each pointer is to a local that outlives the call.
+    let ok = unsafe {
+        libc::getresuid(&mut r, &mut e, &mut s) == 0
+            && libc::getresgid(&mut gr, &mut ge, &mut gs) == 0
+    };
+    let groups = nix::unistd::getgroups()
+        .map(|g| g.is_empty())
+        .unwrap_or(false);
+    if !ok || [r, e, s] != [uid; 3] || [gr, ge, gs] != [gid; 3] || !groups {
+        return Err(Error::new(format!(
+            "--user {uid}:{gid}: the identity did not change as asked; not running the server"
+        )));
+    }
+    Ok(())
+}
+
+/// linux/capability.h: version 3 takes two 32-bit words per set.
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+fn clear_caps() -> Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    if unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        )
+    } != 0
+    {
+        return Err(os_err("cannot clear the ambient capabilities"));
+    }
+    let header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData::default(); 2];
+    // SAFETY: header and two data words, as version 3 of capset expects.
+    if unsafe { libc::syscall(libc::SYS_capset, &header, data.as_ptr()) } != 0 {
+        return Err(os_err("cannot clear the capabilities"));
+    }
+    Ok(())
+}
+
+fn verify_clear(bounding: bool) -> Result<()> {
+    let mut header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: as for capset; the kernel fills the two data words.
+    let ok = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) } == 0;
+    let sets_clear = ok
+        && data
+            .iter()
+            .all(|d| d.effective == 0 && d.permitted == 0 && d.inheritable == 0);
+    // SAFETY: prctl with integer arguments only.
+    let ambient_clear = known_caps().all(|c| unsafe {
+        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 0
+    });
+    let bounding_clear = !bounding || !known_caps().any(in_bounding_set);
+    if !(sets_clear && ambient_clear && bounding_clear) {
+        return Err(Error::new(
+            "capabilities are still held after dropping them; not running the server",
+        ));
+    }
+    Ok(())
+}
 
 /// PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid/setgid bits and file
 /// capabilities are ignored), for this process and everything it starts. Landlock requires it of
