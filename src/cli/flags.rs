@@ -201,8 +201,20 @@ pub const FLAGS: &[Flag] = &[
     flag(Id::Network, "network", None, "MODE", V::Text, RUN | WRAP, C::Network, "docker: --network MODE; sandbox: none denies network access"),
     flag(Id::AllowConnect, "allow-connect", None, "PORTS", V::Text, RUN | WRAP, C::Network, "sandbox: TCP ports (comma separated) that may be connected to"),
     flag(Id::AllowBind, "allow-bind", None, "PORTS", V::Text, RUN | WRAP, C::Network, "sandbox: TCP ports (comma separated) that may be bound"),
-    flag(Id::AllowUnix, "allow-unix", None, "", V::None, RUN | WRAP, C::Hardening, "sandbox: allow connecting to unix sockets outside the writable paths"),
-    repeat(flag(Id::Hide, "hide", None, "PATH", V::Path, RUN | WRAP, C::Hardening, "sandbox: make PATH unreadable, like the default secret paths")),
+    long_help(
+        flag(Id::AllowUnix, "allow-unix", None, "", V::None, RUN | WRAP, C::Hardening, "sandbox: allow connecting to unix sockets outside the writable paths"),
+        "Sandbox: allow unix sockets. By default a pathname unix socket can be connected to only \
+         beneath the writable paths (Landlock ABI 9); on older kernels seccomp denies creating unix \
+         sockets at all, socketpair() excepted. explain says which applies.",
+    ),
+    long_help(
+        repeat(flag(Id::Hide, "hide", None, "PATH", V::Path, RUN | WRAP, C::Hardening, "sandbox: make PATH unreadable, like the default secret paths (/proc: other processes' entries)")),
+        "Sandbox: make PATH unreadable. Hidden by default: ~/.ssh, ~/.gnupg, ~/.aws, ~/.azure, \
+         ~/.config/gcloud, ~/.kube, ~/.docker, ~/.netrc, ~/.git-credentials, ~/.npmrc, ~/.pypirc, \
+         ~/.mcpproxy; --ro PATH makes a hidden path readable again. --hide /proc hides other \
+         processes' /proc/PID entries and keeps the server's own (processes the server starts \
+         cannot read their own).",
+    ),
     flag(Id::KeepCaps, "keep-caps", None, "", V::None, RUN | WRAP, C::Hardening, "sandbox as root: keep capabilities instead of dropping them all"),
     flag(Id::User, "user", None, "UID[:GID]", V::Text, RUN | WRAP, C::Hardening, "sandbox as root: run the server as UID (and GID), groups cleared"),
     flag(Id::Memory, "memory", None, "SIZE", V::Text, RUN | WRAP, C::Resources, "memory limit (512m, 1g): docker --memory; sandbox RLIMIT_DATA"),
