@@ -40,11 +40,10 @@ pub fn plan(req: &Request) -> Result<PrivPlan> {
                     ))
                 })?,
             };
-            let same =
-                uid == nix::unistd::getuid().as_raw() && gid == nix::unistd::getgid().as_raw();
-            if !root && !same {
+            if !root && !already(uid, gid) {
                 return Err(Error::new(format!(
-                    "--user {uid}:{gid}: switching identity needs root (mcpjail runs as uid {})",
+                    "--user {uid}:{gid}: switching identity (and clearing the groups) needs root \
+                     (mcpjail runs as uid {})",
                     nix::unistd::getuid()
                 )));
             }
@@ -62,6 +61,20 @@ pub fn plan(req: &Request) -> Result<PrivPlan> {
         drop: !req.keep_caps,
         user,
     })
+}
+
+/// This process already is `uid:gid`, with no other group: nothing to switch.
+fn already(uid: u32, gid: u32) -> bool {
+    let (mut r, mut e, mut s) = (0, 0, 0);
+    let (mut gr, mut ge, mut gs) = (0, 0, 0);
+    // SAFETY: each pointer is to a local that outlives the call.
+    let ok = unsafe {
+        libc::getresuid(&mut r, &mut e, &mut s) == 0
+            && libc::getresgid(&mut gr, &mut ge, &mut gs) == 0
+    };
+    let own = nix::unistd::Gid::from_raw(gid);
+    let groups = nix::unistd::getgroups().is_ok_and(|g| g.iter().all(|&x| x == own));
+    ok && [r, e, s] == [uid; 3] && [gr, ge, gs] == [gid; 3] && groups
 }
 
 fn primary_group(uid: u32) -> Option<u32> {
@@ -113,7 +126,7 @@ impl PrivPlan {
 }
 
 fn os_err(what: &str) -> Error {
-    let e = std::io::Error::last_os_error();
+    let e = super::access::describe(&std::io::Error::last_os_error());
     Error::new(format!(
         "{what}: {e}; not running the server with more privileges than planned"
     ))
@@ -144,6 +157,9 @@ fn drop_bounding_set() -> Result<()> {
 }
 
 fn switch_user(uid: u32, gid: u32) -> Result<()> {
+    if already(uid, gid) {
+        return Ok(());
+    }
     // SAFETY: plain system calls with integer arguments (setgroups with an empty list).
     unsafe {
         if libc::setgroups(0, std::ptr::null()) != 0 {
@@ -156,17 +172,7 @@ fn switch_user(uid: u32, gid: u32) -> Result<()> {
             return Err(os_err(&format!("--user: setuid {uid}")));
         }
     }
-    let (mut r, mut e, mut s) = (0, 0, 0);
-    let (mut gr, mut ge, mut gs) = (0, 0, 0);
-    // SAFETY: each pointer is to a local that outlives the call.
-    let ok = unsafe {
-        libc::getresuid(&mut r, &mut e, &mut s) == 0
-            && libc::getresgid(&mut gr, &mut ge, &mut gs) == 0
-    };
-    let groups = nix::unistd::getgroups()
-        .map(|g| g.is_empty())
-        .unwrap_or(false);
-    if !ok || [r, e, s] != [uid; 3] || [gr, ge, gs] != [gid; 3] || !groups {
+    if !already(uid, gid) {
         return Err(Error::new(format!(
             "--user {uid}:{gid}: the identity did not change as asked; not running the server"
         )));
