@@ -144,6 +144,10 @@ def main():
              ("floor (static exec-only)", [floor] + cmd, env),
              ("mcpjail none", [mj, "--mode", "none", "--"] + cmd, env),
              ("mcpjail sandbox", [mj, "--mode", "sandbox", "--"] + cmd, env),
+             # --ro / re-allows every hidden path: read on / again, no per-entry rules (the cost
+             # of hiding the secret paths is the difference to the line above)
+             ("mcpjail sandbox --ro / (no hidden paths)",
+              [mj, "--mode", "sandbox", "--ro", "/", "--"] + cmd, env),
              ("landlock sandboxer example", [sandboxer] + cmd, ll_env)]
         if bwrap:
             v.append(("bwrap --ro-bind / /", [bwrap, "--ro-bind", "/", "/", "--dev", "/dev"] + cmd, env))
@@ -166,7 +170,7 @@ def main():
         os.makedirs(data, exist_ok=True)
         variants = peers([node, server, data])
         # the sandbox needs the served directory writable, as a user would grant it
-        variants = [(n, a[:3] + ["--rw", data] + a[3:] if n == "mcpjail sandbox" else a, e)
+        variants = [(n, a[:3] + ["--rw", data] + a[3:] if n.startswith("mcpjail sandbox") else a, e)
                     for n, a, e in variants]
         s = measure(variants, args.mcp_runs, mcp_initialize)
         out.append(table("MCP initialize round trip, server-filesystem on node (ms)", s, "ms",

@@ -142,7 +142,7 @@ impl Paths {
     fn hide(&mut self, req: &Request, home: Option<&Path>) -> Result<()> {
         if let Some(home) = home {
             for name in hide::SECRETS {
-                if let Some((path, exists)) = hide::resolve(&home.join(name)) {
+                if let Some((path, exists)) = hide::resolve_in(home, name) {
                     self.hidden.push(hide::Hidden {
                         name: format!("~/{name}"),
                         path,
@@ -216,18 +216,23 @@ impl Paths {
             });
         } else {
             let split = hide::split(&targets, keep_pid);
-            let rule = |path: &PathBuf, access| PathRule {
+            let rule = |path: &PathBuf, access, is_dir| PathRule {
                 path: path.clone(),
                 access,
-                is_dir: access == Access::List || path.is_dir(),
+                is_dir,
                 source: "default",
                 // Listed a moment ago; one that vanishes by the time the ruleset is built has
                 // nothing left to grant.
                 required: false,
                 create: false,
             };
-            read.extend(split.listable.iter().map(|p| rule(p, Access::List)));
-            read.extend(split.readable.iter().map(|p| rule(p, Access::Read)));
+            read.extend(split.listable.iter().map(|p| rule(p, Access::List, true)));
+            read.extend(
+                split
+                    .readable
+                    .iter()
+                    .map(|(p, d)| rule(p, Access::Read, *d)),
+            );
             self.split = Some(split);
         }
         self.rules.splice(0..0, read);

@@ -63,11 +63,26 @@ pub struct Exposure {
 pub struct Split {
     /// Chain directories: listing only.
     pub listable: Vec<PathBuf>,
-    /// Entries of chain directories: read+execute beneath each.
-    pub readable: Vec<PathBuf>,
+    /// Entries of chain directories: read+execute beneath each; whether it is a directory
+    /// (from readdir's file type).
+    pub readable: Vec<(PathBuf, bool)>,
     /// Chain directories that could not be listed: (directory, why). The hidden paths beneath
     /// such a directory stay readable (it gets read on the whole directory instead).
     pub failed: Vec<(PathBuf, String)>,
+}
+
+/// `dir/name` resolved like `resolve`, where `dir` is resolved already: an entry of `dir` that
+/// is not a symlink needs one lstat, not a walk of the whole path (this runs at every launch).
+pub fn resolve_in(dir: &Path, name: &str) -> Option<(PathBuf, bool)> {
+    let path = dir.join(name);
+    if !name.contains('/') {
+        match path.symlink_metadata() {
+            Ok(m) if !m.file_type().is_symlink() => return Some((path, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some((path, false)),
+            _ => {}
+        }
+    }
+    resolve(&path)
 }
 
 /// A hidden path with the existing part of it resolved; `None` when not even `/` resolves.
@@ -127,20 +142,21 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
             Ok(e) => e,
             Err(e) => {
                 out.failed.push((dir.clone(), super::access::describe(&e)));
-                out.readable.push(dir.clone());
+                out.readable.push((dir.clone(), true));
                 continue;
             }
         };
         out.listable.push(dir.clone());
-        let mut names: Vec<(std::ffi::OsString, bool)> = entries
+        let mut names: Vec<(std::ffi::OsString, bool, bool)> = entries
             .filter_map(|e| e.ok())
             .map(|e| {
-                let link = e.file_type().map(|t| t.is_symlink()).unwrap_or(false);
-                (e.file_name(), link)
+                let t = e.file_type().ok();
+                let link = t.is_some_and(|t| t.is_symlink());
+                (e.file_name(), link, t.is_some_and(|t| t.is_dir()))
             })
             .collect();
         names.sort();
-        for (name, link) in names {
+        for (name, link, is_dir) in names {
             let path = dir.join(&name);
             // A symlink needs no rule: what it points to is judged by its real path, which is
             // either readable through another entry, or on a chain, or hidden.
@@ -155,7 +171,7 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
                     continue;
                 }
             }
-            out.readable.push(path);
+            out.readable.push((path, is_dir));
         }
     }
     out
@@ -174,12 +190,16 @@ mod tests {
         dir.canonicalize().unwrap()
     }
 
-    fn rel(base: &Path, paths: &[PathBuf]) -> Vec<String> {
+    fn rel<'a>(base: &Path, paths: impl IntoIterator<Item = &'a PathBuf>) -> Vec<String> {
         paths
-            .iter()
+            .into_iter()
             .filter_map(|p| p.strip_prefix(base).ok())
             .map(|p| p.display().to_string())
             .collect()
+    }
+
+    fn readable(s: &Split) -> Vec<&PathBuf> {
+        s.readable.iter().map(|(p, _)| p).collect()
     }
 
     #[test]
@@ -211,11 +231,11 @@ mod tests {
         // hidden paths, chain directories and symlinks get no read rule; the rest does
         // each chain directory's entries in turn, sorted by name
         assert_eq!(
-            rel(&home, &s.readable),
+            rel(&home, readable(&s)),
             [".cache", "notes", "plain", ".config/other"]
         );
-        assert!(!s.readable.contains(&PathBuf::from("/")));
-        assert!(s.readable.contains(&PathBuf::from("/usr")));
+        assert!(!readable(&s).contains(&&PathBuf::from("/")));
+        assert!(readable(&s).contains(&&PathBuf::from("/usr")));
         assert!(s.failed.is_empty());
     }
 
@@ -236,9 +256,8 @@ mod tests {
         let me = std::process::id();
         let s = split(&[], Some(me));
         assert_eq!(s.listable, [PathBuf::from("/"), PathBuf::from("/proc")]);
-        let procs: Vec<&PathBuf> = s
-            .readable
-            .iter()
+        let procs: Vec<&PathBuf> = readable(&s)
+            .into_iter()
             .filter(|p| p.starts_with("/proc"))
             .collect();
         assert!(procs.contains(&&PathBuf::from(format!("/proc/{me}"))));
@@ -246,6 +265,6 @@ mod tests {
         assert!(!procs.contains(&&PathBuf::from("/proc/1")));
         // /proc/self is a symlink: it needs (and gets) no rule of its own
         assert!(!procs.contains(&&PathBuf::from("/proc/self")));
-        assert!(!s.readable.contains(&PathBuf::from("/proc")));
+        assert!(!readable(&s).contains(&&PathBuf::from("/proc")));
     }
 }

@@ -132,22 +132,20 @@ fn os_err(what: &str) -> Error {
     ))
 }
 
-/// Capabilities the kernel knows: PR_CAPBSET_READ answers EINVAL past the last one.
-fn known_caps() -> impl Iterator<Item = libc::c_ulong> {
-    // SAFETY: prctl with integer arguments only.
-    (0..64).take_while(|&c| unsafe { libc::prctl(libc::PR_CAPBSET_READ, c, 0, 0, 0) } >= 0)
-}
-
-fn in_bounding_set(cap: libc::c_ulong) -> bool {
-    // SAFETY: as above.
-    unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap, 0, 0, 0) == 1 }
+/// Each capability the kernel knows, with whether it is in the bounding set (PR_CAPBSET_READ
+/// answers 0 or 1, and EINVAL past the last capability).
+fn bounding_set() -> impl Iterator<Item = (libc::c_ulong, bool)> {
+    (0..64)
+        // SAFETY: prctl with integer arguments only.
+        .map(|c| (c, unsafe { libc::prctl(libc::PR_CAPBSET_READ, c, 0, 0, 0) }))
+        .take_while(|&(_, r)| r >= 0)
+        .map(|(c, r)| (c, r == 1))
 }
 
 fn drop_bounding_set() -> Result<()> {
-    for cap in known_caps() {
+    for (cap, held) in bounding_set() {
         // SAFETY: as above.
-        if in_bounding_set(cap) && unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) } != 0
-        {
+        if held && unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) } != 0 {
             return Err(os_err(&format!(
                 "cannot drop capability {cap} from the bounding set"
             )));
@@ -235,11 +233,14 @@ fn verify_clear(bounding: bool) -> Result<()> {
         && data
             .iter()
             .all(|d| d.effective == 0 && d.permitted == 0 && d.inheritable == 0);
-    // SAFETY: prctl with integer arguments only.
-    let ambient_clear = known_caps().all(|c| unsafe {
-        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 0
-    });
-    let bounding_clear = !bounding || !known_caps().any(in_bounding_set);
+    let (ambient_clear, bounding_clear) =
+        bounding_set().fold((true, true), |(a, b), (cap, held)| {
+            // SAFETY: prctl with integer arguments only.
+            let ambient = unsafe {
+                libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_IS_SET, cap, 0, 0)
+            };
+            (a && ambient == 0, b && !(bounding && held))
+        });
     if !(sets_clear && ambient_clear && bounding_clear) {
         return Err(Error::new(
             "capabilities are still held after dropping them; not running the server",
