@@ -470,4 +470,39 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[test]
+    fn tcp_and_unix_rights_only_where_the_kernel_has_them() {
+        for (kernel, tcp, unix) in [
+            (Kernel::Abi(3), false, false),
+            (Kernel::Abi(4), true, false),
+            (Kernel::Abi(7), true, false),
+            (Kernel::Abi(9), true, true),
+            (Kernel::Missing, false, false),
+        ] {
+            let mut p = plan(kernel);
+            assert_eq!(p.restrict_tcp(), tcp, "{kernel:?}");
+            assert_eq!(p.restrict_unix(), unix, "{kernel:?}");
+            // sockets may be reached where files may be written, nowhere else
+            assert_eq!(
+                p.rights(PathAccess::Write, true)
+                    .contains(AccessFs::ResolveUnix),
+                unix,
+                "{kernel:?}"
+            );
+            assert!(
+                !p.rights(PathAccess::Read, true)
+                    .contains(AccessFs::ResolveUnix)
+            );
+            assert_eq!(
+                names(p.rights(PathAccess::List, true)).len(),
+                usize::from(kernel != Kernel::Missing)
+            );
+        }
+        // the status prediction is unchanged: these rights are handled only when the kernel has them
+        let mut p = plan(Kernel::Abi(7));
+        p.restrict_tcp();
+        p.restrict_unix();
+        assert_eq!(p.status, Status::FullyEnforced);
+    }
 }
