@@ -4,10 +4,12 @@
 //!
 //! Regenerate (or `make generate`):
 //!
-//!     cargo run --quiet -- --generate man  > man/mcpjail.1
-//!     cargo run --quiet -- --generate bash > completions/mcpjail.bash
-//!     cargo run --quiet -- --generate zsh  > completions/_mcpjail
-//!     cargo run --quiet -- --generate fish > completions/mcpjail.fish
+//! ```text
+//! cargo run --quiet -- --generate man  > man/mcpjail.1
+//! cargo run --quiet -- --generate bash > completions/mcpjail.bash
+//! cargo run --quiet -- --generate zsh  > completions/_mcpjail
+//! cargo run --quiet -- --generate fish > completions/mcpjail.fish
+//! ```
 
 use super::flags::{self, Category, FLAGS, Flag, MODES, SUBCOMMANDS, Scope, Value};
 use super::help::{ABOUT, EXIT_STATUS, USAGE};

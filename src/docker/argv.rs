@@ -1,12 +1,14 @@
 //! The `docker run` command line, in DESIGN.md's order ("Docker mode"):
 //!
-//!     docker run -i --rm --init
-//!       --label mcpproxy.managed=true --label mcpproxy.server=NAME --label mcpproxy.owner=PID
-//!       --name mcpproxy-SANITIZED-RANDOM
-//!       --memory MEM --cpus CPUS --network NET
-//!       [--workdir DIR] [-v PATH:PATH[:ro] ...] [-e KEY ...]
-//!       [global extra_args] [per-server extra_args]
-//!       IMAGE COMMAND ARG...
+//! ```text
+//! docker run -i --rm --init
+//!   --label mcpproxy.managed=true --label mcpproxy.server=NAME --label mcpproxy.owner=PID
+//!   --name mcpproxy-SANITIZED-RANDOM
+//!   --memory MEM --cpus CPUS --network NET
+//!   [--workdir DIR] [-v PATH:PATH[:ro] ...] [-e KEY ...]
+//!   [global extra_args] [per-server extra_args]
+//!   IMAGE COMMAND ARG...
+//! ```
 //!
 //! Pure: every input is in `Spec`. Values of environment variables never appear here.
 
