@@ -32,7 +32,8 @@ pub fn init(cli: &Cli) {
             log::Level::Debug => "debug",
             log::Level::Trace => "trace",
         };
-        writeln!(buf, "mcpjail: {level}: {}", record.args())
+        let text = record.args().to_string();
+        writeln!(buf, "mcpjail: {level}: {}", crate::error::one_line(&text))
     });
     // A second init (tests) is harmless; ignore it.
     let _ = builder.try_init();

@@ -126,7 +126,21 @@ impl Plan {
 
 /// Build the plan for `mcpjail [explain] [OPTIONS] [--] COMMAND…`.
 pub fn build(cli: &Cli) -> Result<Plan> {
-    let config = load_config(cli)?;
+    build_with(cli, load_config(cli)?, Daemon::Probe)
+}
+
+/// Whether a docker-mode plan asks the engine (image present, permission, snap) before a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    Probe,
+    /// Plan from the request alone: fuzz targets and property tests build thousands of plans
+    /// a second and must not depend on an engine. The plan then carries no `daemon` facts.
+    Skip,
+}
+
+/// `build` with the config already read (`--config` is then not opened) and the daemon probe
+/// optional: the same planning, driven by fuzz targets and property tests.
+pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<Plan> {
     let server = match (&cli.server, &config) {
         (Some(name), Some(c)) => Some(c.server(name).ok_or_else(|| unknown_server(name, c))?),
         _ => None,
@@ -204,7 +218,7 @@ pub fn build(cli: &Cli) -> Result<Plan> {
             plan_none(&request, &mut plan)
         }
         Mode::Sandbox => sandbox::plan(&request, &mut plan)?,
-        Mode::Docker => docker::plan(&request, &mut plan)?,
+        Mode::Docker => docker::plan(&request, &mut plan, daemon)?,
     }
     if plan.strict && plan.failure.is_none() && !plan.warnings.is_empty() {
         plan.failure = Some(Error::new(format!(

@@ -47,13 +47,23 @@ fn parse_decimal(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
+/// The longest DUR taken: about 31 years.
+const MAX_SECONDS: f64 = 1e9;
+
 /// DUR as Go's time.ParseDuration spells it (`30s`, `500ms`, `2m`, `1m30s`, `1.5h`), which is
 /// what mcpproxy's `timeout` holds; a bare integer counts seconds, like docker's `--stop-timeout`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || "invalid duration (expected e.g. 30s, 500ms, 2m)".to_string();
     let s = s.trim();
+    // Callers add a duration to `Instant::now()`, which panics past its range: the same
+    // ceiling for both spellings (found by fuzzing: `--stop-timeout 99999999999` was taken).
+    let too_long = || "duration too long".to_string();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse().map(Duration::from_secs).map_err(|_| bad());
+        return match s.parse::<u64>() {
+            Ok(n) if n <= MAX_SECONDS as u64 => Ok(Duration::from_secs(n)),
+            // all digits: only too many of them fail to parse
+            Ok(_) | Err(_) => Err(too_long()),
+        };
     }
     let mut rest = s;
     let mut total = 0f64;
@@ -77,8 +87,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         rest = &rest[unit_end..];
         total += value * seconds;
     }
-    if total > 1e9 {
-        return Err("duration too long".into());
+    if total > MAX_SECONDS {
+        return Err(too_long());
     }
     Ok(Duration::from_secs_f64(total))
 }
@@ -188,6 +198,12 @@ mod tests {
             ("30sec", None),
             ("-1s", None),
             ("1d", None),
+            // the ceiling holds for bare seconds too (fuzzing found 999990000000 taken)
+            ("1000000000", Some(ms(1_000_000_000_000))),
+            ("1000000001", None),
+            ("999990000000", None),
+            ("18446744073709551615", None),
+            ("99999999999999999999999", None),
         ];
         for (input, want) in table {
             assert_eq!(parse_duration(input).ok(), *want, "{input:?}");

@@ -123,7 +123,7 @@ impl DockerPlan {
 }
 
 /// Plan a docker-mode run: image, argv, the CLI's environment, and the probe of the engine.
-pub fn plan(req: &Request, plan: &mut Plan) -> Result<()> {
+pub fn plan(req: &Request, plan: &mut Plan, daemon: crate::plan::Daemon) -> Result<()> {
     let Decided {
         spec,
         choice,
@@ -179,6 +179,7 @@ pub fn plan(req: &Request, plan: &mut Plan) -> Result<()> {
                 "the docker CLI was not found on PATH ({path_var}); install docker (docker.io or docker-ce-cli), or use --mode sandbox"
             )));
         }
+        Ok(_) if daemon == crate::plan::Daemon::Skip => {}
         Ok(cli) => match probe(&cli, &docker.image, &req.docker_args) {
             Ok(p) => docker.probe = Some(p),
             Err(e) => plan.failure = Some(e),
