@@ -7,10 +7,12 @@
 //! kernel's ABI version and checked against the crate's `RestrictionStatus` after
 //! `restrict_self`.
 
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
-    PathFd, RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr,
-    RulesetStatus, Scope, make_bitflags,
+    RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
+    Scope, make_bitflags,
 };
 use serde_json::{Value, json};
 
@@ -313,7 +315,7 @@ pub fn build(
         // mcpjail sets no_new_privs itself, visibly, right before restrict (see sandbox::confine).
         .no_new_privs(false);
     for rule in rules {
-        let fd = match PathFd::new(&rule.path) {
+        let fd = match open_rule(rule) {
             Ok(fd) => fd,
             Err(e) if rule.required => return Err(Error::new(format!("{}: {e}", rule.label()))),
             Err(e) => {
@@ -344,11 +346,67 @@ pub fn build(
     Ok(ruleset)
 }
 
-fn is_dir(fd: &PathFd) -> Option<bool> {
-    use std::os::fd::{AsFd, AsRawFd};
+/// Open a rule's path (O_PATH) for the ruleset. The path was resolved when planned and is what
+/// explain shows; a symlink on it now means it was replaced since the check, and following it
+/// would bind the rule to whatever the symlink names (found by tests/reliability.rs: `--rw DIR`
+/// swapped for a symlink to another directory made that directory writable). So symlinks are
+/// refused anywhere on the path (openat2 RESOLVE_NO_SYMLINKS, Linux 5.6, older than Landlock).
+/// A default directory created right before (`create`) may lie beneath a symlinked `~/.local`
+/// that planning did not resolve: it is opened as before.
+fn open_rule(rule: &PathRule) -> std::result::Result<OwnedFd, String> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(rule.path.as_os_str().as_bytes())
+        .map_err(|_| "contains a NUL byte".to_string())?;
+    let flags = libc::O_PATH | libc::O_CLOEXEC;
+    let open = |flags: libc::c_int| {
+        // SAFETY: a valid NUL-terminated path; the result is checked before use.
+        let fd = unsafe { libc::open(path.as_ptr(), flags) };
+        (fd >= 0)
+            .then_some(fd)
+            .ok_or_else(std::io::Error::last_os_error)
+    };
+    let fd = if rule.create {
+        open(flags)
+    } else {
+        // SAFETY: open_how is plain data; zero is "no mode, no resolve flags".
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = flags as u64;
+        how.resolve = libc::RESOLVE_NO_SYMLINKS;
+        // SAFETY: a valid path and a properly sized open_how.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        match fd {
+            fd if fd >= 0 => Ok(fd as libc::c_int),
+            _ => match std::io::Error::last_os_error() {
+                // No openat2, so no Landlock either: nothing this rule binds is enforced.
+                e if e.raw_os_error() == Some(libc::ENOSYS) => open(flags | libc::O_NOFOLLOW),
+                e => Err(e),
+            },
+        }
+    };
+    match fd {
+        // SAFETY: a descriptor just opened and owned by nobody else.
+        Ok(fd) => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(
+            "changed since it was checked: a symlink is on its path now (not following it, the \
+             rule would bind what it points to)"
+                .into(),
+        ),
+        Err(e) => Err(super::access::describe(&e)),
+    }
+}
+
+fn is_dir(fd: &OwnedFd) -> Option<bool> {
     // SAFETY: fstat fills a plain C struct; the descriptor is open for the duration of the call.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::fstat(fd.as_fd().as_raw_fd(), &mut st) } == 0;
+    let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0;
     ok.then_some(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
