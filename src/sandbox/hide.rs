@@ -121,7 +121,8 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
     let mut chain: Vec<PathBuf> = Vec::new();
     for t in &tops {
         for a in t.ancestors().skip(1) {
-            if a.is_dir() && !chain.iter().any(|c| c == a) {
+            // Check the cheap condition first: the ancestors of several targets repeat.
+            if !chain.iter().any(|c| c == a) && a.is_dir() {
                 chain.push(a.to_path_buf());
             }
         }
