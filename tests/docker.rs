@@ -19,6 +19,7 @@ use common::{TempDir, assert_error, json, mcpjail, repo, run, run_with_input, st
 
 /// The engine and the test images must be there; a missing one is a failure, not a skip.
 fn engine() {
+    common::engine_shared();
     static CHECK: Once = Once::new();
     CHECK.call_once(|| {
         let info = Command::new("docker")

@@ -127,6 +127,7 @@ fn text_report_covers_every_topic() {
 /// None when this host has no docker CLI at all.
 fn engine_version() -> Option<String> {
     sh("command -v docker")?;
+    common::engine_shared();
     let version = || sh("docker version --format '{{.Server.Version}}'").filter(|v| !v.is_empty());
     if let Some(v) = version() {
         return Some(v);

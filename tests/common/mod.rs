@@ -115,3 +115,45 @@ pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("explain output is not JSON ({e}): {}", stdout(o)))
 }
+
+/// The docker engine is shared by every test binary, and one fault test (tests/faults_daemon.rs)
+/// stops and restarts it. Tests that use the engine call `engine_shared()`: a shared flock on
+/// target/docker-engine.lock, held until the test process exits. The test that stops the engine
+/// holds `engine_exclusive()`, so it never overlaps another docker test, whether tests run as
+/// processes (nextest) or as threads of one binary (cargo test). A binary that takes the
+/// exclusive lock must not call `engine_shared()` itself.
+pub fn engine_shared() {
+    static HELD: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+    HELD.get_or_init(|| engine_lock(libc::LOCK_SH));
+}
+
+/// Released on drop.
+pub struct EngineExclusive(#[allow(dead_code)] std::fs::File);
+
+pub fn engine_exclusive() -> EngineExclusive {
+    EngineExclusive(engine_lock(libc::LOCK_EX))
+}
+
+fn engine_lock(how: libc::c_int) -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let path = repo().join("target/docker-engine.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    loop {
+        // SAFETY: flock on a descriptor we own; blocks until granted.
+        if unsafe { libc::flock(file.as_raw_fd(), how) } == 0 {
+            return file;
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::Interrupted,
+            "flock {}: {e}",
+            path.display()
+        );
+    }
+}
