@@ -23,6 +23,8 @@ use crate::plan::Plan;
 
 /// After the container stopped, how long the CLI may take to notice and exit.
 const CLI_GRACE: Duration = Duration::from_secs(10);
+/// How often to look whether anyone still reads the server's output (see `client_gone`).
+const WATCH_CLIENT: Duration = Duration::from_millis(500);
 /// While the container does not exist yet (the CLI is still creating it), how often to retry.
 const RETRY: Duration = Duration::from_millis(100);
 
@@ -33,14 +35,81 @@ pub fn run(plan: &Plan, docker: &DockerPlan) -> Result<i32> {
     let signals = Signals::block()?;
     let pid = spawn(&cmd, env_text.as_deref(), &signals)?;
     loop {
-        match signals.wait(None) {
+        match signals.wait(Some(WATCH_CLIENT)) {
             Some(libc::SIGCHLD) => {
                 if let Some(status) = reap(pid) {
-                    return Ok(status);
+                    return exited(status, plan, docker, &signals);
                 }
             }
             Some(sig) => return Ok(stop(pid, sig, plan, docker, &signals)),
+            None if client_gone() => {
+                return Ok(stop(pid, libc::SIGPIPE, plan, docker, &signals));
+            }
             None => {}
+        }
+    }
+}
+
+/// Whether the reading end of mcpjail's stdout is gone: the client closed it, or was killed
+/// (SIGKILL leaves no one to send the SIGTERM a graceful client would). A server that does not
+/// read stdin would otherwise run on in its container forever, attached to nobody (found by
+/// tests/faults.rs). A pipe's writing end reports POLLERR once no reader is left, a socket's
+/// POLLHUP; a file or a terminal never does here.
+fn client_gone() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, no waiting.
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n == 1 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+/// The CLI exited by itself. Its status is the server's, unless the CLI lost its engine or its
+/// own stdio while the container ran on (found by tests/faults*.rs): a client that closes
+/// stdout makes the CLI exit on EPIPE and leave the container running, and a stopped engine
+/// makes it exit with whatever the engine's shutdown left. So after a failure, ask the engine:
+/// a container still there is stopped and removed here, and an engine that does not answer is
+/// reported as such (exit 125), never passed off as the server's own status.
+fn exited(status: i32, plan: &Plan, docker: &DockerPlan, signals: &Signals) -> Result<i32> {
+    if status == 0 {
+        return Ok(0);
+    }
+    let name = &docker.name;
+    let lost = |e: Error| {
+        Error::new(format!(
+            "container {name} lost its docker engine (the docker CLI exited with status \
+             {status}; once the engine is back, `mcpjail cleanup` removes what is left of it): {}",
+            e.message
+        ))
+    };
+    let daemon = Daemon::new(&plan.program).map_err(lost)?;
+    match daemon.exists(name) {
+        Ok(false) => Ok(status),
+        Ok(true) => {
+            log::info!(
+                "the docker CLI exited ({status}) and container {name} is still there: stopping it"
+            );
+            if let Err(e) = daemon.stop(name, docker.stop_timeout) {
+                log::warn!("stopping container {name}: {e}");
+            }
+            // `--rm` removes it once stopped, and refuses a second removal meanwhile: wait for
+            // it to be gone, removing it ourselves if it stays.
+            let deadline = Instant::now() + CLI_GRACE;
+            let mut removed = false;
+            while daemon.exists(name).unwrap_or(false) && Instant::now() < deadline {
+                if !removed {
+                    removed = daemon.remove(name).is_ok();
+                }
+                let _ = signals.wait(Some(RETRY));
+            }
+            Ok(status)
+        }
+        Err(e) if e.message.starts_with(Code::DaemonDown.as_str()) => Err(lost(e)),
+        Err(e) => {
+            log::warn!("after the docker CLI exited ({status}): {e}");
+            Ok(status)
         }
     }
 }
@@ -159,6 +228,7 @@ fn signal_name(sig: i32) -> &'static str {
         libc::SIGTERM => "SIGTERM",
         libc::SIGINT => "SIGINT",
         libc::SIGHUP => "SIGHUP",
+        libc::SIGPIPE => "nobody reads the server's output (the client closed it or is gone)",
         _ => "signal",
     }
 }
