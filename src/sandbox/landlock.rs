@@ -7,7 +7,7 @@
 //! kernel's ABI version and checked against the crate's `RestrictionStatus` after
 //! `restrict_self`.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
@@ -323,10 +323,10 @@ pub fn build(
                 continue;
             }
         };
-        // Whether the path is a directory is taken from the opened file, not from the plan:
-        // file rules may only carry file rights.
-        let is_dir = is_dir(&fd).unwrap_or(rule.is_dir);
-        let rights = plan.rights(rule.access, is_dir);
+        // Directory-only rights on a file would be refused by the kernel. The plan knows the
+        // file type; should a path have changed type since, the crate (which checks the opened
+        // file) strips those rights, and the run reports the ruleset as weaker than planned.
+        let rights = plan.rights(rule.access, rule.is_dir);
         if rights.is_empty() {
             continue;
         }
@@ -401,13 +401,6 @@ fn open_rule(rule: &PathRule) -> std::result::Result<OwnedFd, String> {
         ),
         Err(e) => Err(super::access::describe(&e)),
     }
-}
-
-fn is_dir(fd: &OwnedFd) -> Option<bool> {
-    // SAFETY: fstat fills a plain C struct; the descriptor is open for the duration of the call.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0;
-    ok.then_some(st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
 /// Apply the ruleset to this process (and so to the program it execs).
