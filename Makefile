@@ -2,9 +2,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CARGO   ?= cargo
-# The release binary is linked statically (glibc crt-static): a launch then maps one file and
-# resolves no symbols, which is most of what a wrapper costs (docs/BENCHMARKS.md). crt-static
-# needs an explicit --target, so that build scripts and proc macros stay dynamic.
+# The release binary is linked statically (glibc crt-static) and not position-independent: a
+# launch then maps one file and applies no relocations, which is most of what a wrapper costs
+# (docs/BENCHMARKS.md has the numbers and why a fixed image address is acceptable here).
+# crt-static needs an explicit --target, so that build scripts and proc macros stay dynamic.
 TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')
 BIN     := target/$(TARGET)/release/mcpjail
 
@@ -19,7 +20,7 @@ FISHDIR  := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 all: build
 
 build:
-	RUSTFLAGS="$(RUSTFLAGS) -C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
+	RUSTFLAGS="$(RUSTFLAGS) -C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked --target $(TARGET)
 
 # Installs the real test peers (MCP SDK client, mcp-server-git, server-filesystem, docker test
 # images), then runs every test: unit, integration, escape attempts, docker.
