@@ -13,16 +13,35 @@ use mode::Mode;
 
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    entry()
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // called by the C runtime, with its argv
+pub extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+    // SAFETY: C's main gets argc valid NUL-terminated strings in argv.
+    entry(unsafe { args(argc, argv) })
+}
+
+/// The arguments after argv[0], as C's main gets them: std::env::args is empty without std's
+/// own entry point on musl and the BSDs (only glibc and macOS let std find them by itself).
+/// Found by building for x86_64-unknown-linux-musl, where every command line read as empty.
+///
+/// # Safety
+/// `argv` holds `argc` valid NUL-terminated strings.
+#[cfg_attr(test, allow(dead_code))]
+unsafe fn args(argc: libc::c_int, argv: *const *const libc::c_char) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt;
+    (1..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: i < argc (the caller's promise).
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect()
 }
 
 /// The whole program. Unit-test builds keep libtest's `main` and never call this; allowing
 /// dead code here keeps everything it reaches counted as used there too.
 #[cfg_attr(test, allow(dead_code))]
-fn entry() -> i32 {
-    // std reads the arguments itself on Linux (glibc passes them to its init hooks).
-    match cli::parse_env().and_then(run) {
+fn entry(args: Vec<std::ffi::OsString>) -> i32 {
+    match cli::parse(args).and_then(run) {
         Ok(status) => status,
         Err(e) => {
             e.report();
@@ -79,5 +98,23 @@ fn run_server(cli: &Cli) -> Result<i32> {
         }
         Mode::Sandbox => Err(sandbox::exec(&plan)),
         Mode::Docker => docker::run(&plan),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn arguments_come_from_c_main_not_from_std() {
+        let owned: Vec<std::ffi::CString> =
+            ["mcpjail", "--mode", "none", "--", "echo", "", "\u{e9}"]
+                .iter()
+                .map(|s| std::ffi::CString::new(*s).unwrap())
+                .collect();
+        let argv: Vec<*const libc::c_char> = owned.iter().map(|s| s.as_ptr()).collect();
+        // SAFETY: argv holds argv.len() valid C strings.
+        let got = unsafe { super::args(argv.len() as libc::c_int, argv.as_ptr()) };
+        assert_eq!(got, ["--mode", "none", "--", "echo", "", "\u{e9}"]);
+        // SAFETY: as above.
+        assert!(unsafe { super::args(0, argv.as_ptr()) }.is_empty());
     }
 }

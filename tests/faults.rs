@@ -4,6 +4,8 @@
 //!
 //! The docker engine stopped under a running container is tests/faults_daemon.rs (it must run
 //! alone). Timeouts here only end a hung test: nothing asserts how fast anything is.
+// These run the real Linux kernel (Landlock, /proc, tmpfs); elsewhere there is nothing to test.
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -5,6 +5,8 @@
 //! This stops the machine's shared engine. It holds the exclusive engine lock (every other
 //! docker test holds it shared, see tests/common), .config/nextest.toml runs it alone, and the
 //! engine is started again (tests/peers/dockerd.sh) even when the test fails.
+// These run the real Linux kernel (Landlock, /proc, tmpfs); elsewhere there is nothing to test.
+#![cfg(target_os = "linux")]
 
 mod common;
 

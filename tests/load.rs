@@ -7,6 +7,8 @@
 //! Both check the parent afterwards: every child reaped (no zombie, no child left), and its
 //! file descriptors exactly those it had before. Timeouts here only stop a hung test; nothing
 //! asserts how fast anything is. .config/nextest.toml runs these tests alone.
+// These run the real Linux kernel (Landlock, /proc, tmpfs); elsewhere there is nothing to test.
+#![cfg(target_os = "linux")]
 
 mod common;
 

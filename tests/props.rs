@@ -7,6 +7,8 @@
 //!
 //! Plans are built with the library (`plan::build_with`, no docker engine asked), except for the
 //! last property, which runs the binary.
+// These run the real Linux kernel (Landlock, /proc, tmpfs); elsewhere there is nothing to test.
+#![cfg(target_os = "linux")]
 
 mod common;
 

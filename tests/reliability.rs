@@ -1,6 +1,8 @@
 //! Regression tests for what fuzzing and the fault tests found, run against the built binary
 //! (and, for the --rw race, the library itself, so that the swap can happen exactly between
 //! the check and the use).
+// These run the real Linux kernel (Landlock, /proc, tmpfs); elsewhere there is nothing to test.
+#![cfg(target_os = "linux")]
 
 mod common;
 

@@ -181,7 +181,14 @@ fn random_suffix() -> String {
     const CHARSET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut buf = [0u8; 8];
     // SAFETY: writes at most buf.len() bytes into buf.
+    #[cfg(target_os = "linux")]
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+    // SAFETY: fills buf; arc4random_buf cannot fail (macOS, the BSDs).
+    #[cfg(not(target_os = "linux"))]
+    let n = unsafe {
+        libc::arc4random_buf(buf.as_mut_ptr().cast(), buf.len());
+        buf.len() as isize
+    };
     if n != buf.len() as isize {
         // getrandom only fails on ancient kernels; the name must still be unique enough.
         let t = std::time::SystemTime::now()

@@ -277,6 +277,7 @@ impl Signals {
     }
 
     /// The next signal of the set, or `None` after `timeout`.
+    #[cfg(target_os = "linux")]
     fn wait(&self, timeout: Option<Duration>) -> Option<i32> {
         loop {
             // SAFETY: valid set; a null siginfo pointer is allowed.
@@ -285,7 +286,8 @@ impl Signals {
                     None => libc::sigwaitinfo(&self.set, std::ptr::null_mut()),
                     Some(t) => {
                         let ts = libc::timespec {
-                            tv_sec: t.as_secs() as libc::time_t,
+                            // `as _`: time_t is 32 or 64 bits depending on the libc
+                            tv_sec: t.as_secs() as _,
                             tv_nsec: t.subsec_nanos() as libc::c_long,
                         };
                         libc::sigtimedwait(&self.set, std::ptr::null_mut(), &ts)
@@ -298,6 +300,34 @@ impl Signals {
             if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
                 return None;
             }
+        }
+    }
+
+    /// macOS and the BSDs have neither sigwaitinfo nor sigtimedwait: look at the pending set in
+    /// short steps, and take a pending signal with sigwait (which then does not block).
+    #[cfg(not(target_os = "linux"))]
+    fn wait(&self, timeout: Option<Duration>) -> Option<i32> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            // SAFETY: plain libc calls on properly initialised signal sets.
+            unsafe {
+                let mut pending: libc::sigset_t = std::mem::zeroed();
+                libc::sigpending(&mut pending);
+                for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+                    if libc::sigismember(&self.set, sig) == 1
+                        && libc::sigismember(&pending, sig) == 1
+                    {
+                        let mut got = 0;
+                        if libc::sigwait(&self.set, &mut got) == 0 {
+                            return Some(got);
+                        }
+                    }
+                }
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
@@ -352,7 +382,19 @@ const STAGE_EXEC: u32 = 3;
 fn pipe() -> Result<[libc::c_int; 2]> {
     let mut fds = [-1; 2];
     // SAFETY: fds has room for two descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+    #[cfg(target_os = "linux")]
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    // No pipe2 on macOS: close-on-exec set right after (mcpjail runs no other thread here).
+    // SAFETY: as above; fcntl only on the two descriptors just made.
+    #[cfg(not(target_os = "linux"))]
+    let rc = unsafe {
+        let rc = libc::pipe(fds.as_mut_ptr());
+        for fd in fds.iter().filter(|_| rc == 0) {
+            libc::fcntl(*fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+        rc
+    };
+    if rc != 0 {
         return Err(Error::new(format!(
             "pipe: {}",
             std::io::Error::last_os_error()

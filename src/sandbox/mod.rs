@@ -68,6 +68,8 @@ pub struct Protection {
     pub reason: Option<String>,
 }
 
+// Used by the Linux planner only; elsewhere sandbox mode plans nothing.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 impl Protection {
     fn full(name: &str) -> Protection {
         Protection {
