@@ -109,7 +109,9 @@ impl Config {
 type Parse<T> = std::result::Result<T, String>;
 
 fn parse_value(root: &Value) -> Parse<Config> {
-    let root = root.as_object().ok_or("expected a JSON object at the top level")?;
+    let root = root
+        .as_object()
+        .ok_or("expected a JSON object at the top level")?;
     let global = match root.get("docker_isolation") {
         Some(v) => parse_global(object(v, "docker_isolation")?)?,
         None => Global::default(),
@@ -123,7 +125,12 @@ fn parse_value(root: &Value) -> Parse<Config> {
         (None, None, Some(v)) => (Format::VsCode, parse_map(v, "mcp.servers")?),
         (None, None, None) => (Format::Mcpproxy, Vec::new()),
     };
-    Ok(Config { path: PathBuf::new(), format, global, servers })
+    Ok(Config {
+        path: PathBuf::new(),
+        format,
+        global,
+        servers,
+    })
 }
 
 fn parse_global(m: &Map<String, Value>) -> Parse<Global> {
@@ -141,7 +148,8 @@ fn parse_global(m: &Map<String, Value>) -> Parse<Global> {
     };
     if let Some(v) = m.get("default_images") {
         for (k, v) in object(v, &at("default_images"))? {
-            g.default_images.push((k.clone(), string(v, &at(&format!("default_images.{k}")))?));
+            g.default_images
+                .push((k.clone(), string(v, &at(&format!("default_images.{k}")))?));
         }
     }
     Ok(g)
@@ -177,7 +185,10 @@ fn parse_server(name: String, location: String, m: &Map<String, Value>) -> Parse
     if let Some(v) = m.get("env") {
         for (k, v) in object(v, &at("env"))? {
             if !crate::cli::valid_env_key(k) {
-                return Err(format!("{}: not a valid environment variable name", at(&format!("env.{k}"))));
+                return Err(format!(
+                    "{}: not a valid environment variable name",
+                    at(&format!("env.{k}"))
+                ));
             }
             env.push((k.clone(), string(v, &at(&format!("env.{k}")))?));
         }
@@ -205,7 +216,11 @@ fn parse_server(name: String, location: String, m: &Map<String, Value>) -> Parse
 fn parse_isolation(m: &Map<String, Value>, location: &str) -> Parse<Isolation> {
     let at = |k: &str| format!("{location}.{k}");
     let paths = |k: &str| -> Parse<Vec<PathBuf>> {
-        Ok(opt(m, k, &at(k), strings)?.unwrap_or_default().into_iter().map(PathBuf::from).collect())
+        Ok(opt(m, k, &at(k), strings)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect())
     };
     Ok(Isolation {
         enabled: opt(m, "enabled", &at("enabled"), boolean)?,
@@ -252,21 +267,30 @@ fn object<'a>(v: &'a Value, at: &str) -> Parse<&'a Map<String, Value>> {
 }
 
 fn string(v: &Value, at: &str) -> Parse<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| type_error(at, "a string", v))
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| type_error(at, "a string", v))
 }
 
 fn boolean(v: &Value, at: &str) -> Parse<bool> {
-    v.as_bool().ok_or_else(|| type_error(at, "true or false", v))
+    v.as_bool()
+        .ok_or_else(|| type_error(at, "true or false", v))
 }
 
 fn strings(v: &Value, at: &str) -> Parse<Vec<String>> {
-    let list = v.as_array().ok_or_else(|| type_error(at, "a list of strings", v))?;
-    list.iter().enumerate().map(|(i, v)| string(v, &format!("{at}[{i}]"))).collect()
+    let list = v
+        .as_array()
+        .ok_or_else(|| type_error(at, "a list of strings", v))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| string(v, &format!("{at}[{i}]")))
+        .collect()
 }
 
 fn mode(v: &Value, at: &str) -> Parse<Mode> {
     let s = string(v, at)?;
-    Mode::parse(&s).ok_or_else(|| format!("{at}: unknown mode \"{s}\" (expected docker, sandbox or none)"))
+    Mode::parse(&s)
+        .ok_or_else(|| format!("{at}: unknown mode \"{s}\" (expected docker, sandbox or none)"))
 }
 
 fn size(v: &Value, at: &str) -> Parse<u64> {
@@ -312,7 +336,10 @@ mod tests {
         assert_eq!(c.global.mode, Some(Mode::Sandbox));
         assert_eq!(c.global.memory_limit, Some(1 << 30));
         assert_eq!(c.global.timeout, Some(Duration::from_secs(60)));
-        assert_eq!(c.global.default_images, [("node".to_string(), "n:1".to_string())]);
+        assert_eq!(
+            c.global.default_images,
+            [("node".to_string(), "n:1".to_string())]
+        );
         let s = c.server("a").unwrap();
         assert_eq!(s.command.as_deref(), Some("uvx"));
         assert_eq!(s.env, [("K".to_string(), "v".to_string())]);
@@ -323,14 +350,19 @@ mod tests {
 
     #[test]
     fn client_forms() {
-        let c = parse(r#"{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "x"]}}}"#).unwrap();
+        let c =
+            parse(r#"{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "x"]}}}"#).unwrap();
         assert_eq!(c.format, Format::McpServers);
         assert_eq!(c.server("fs").unwrap().args, ["-y", "x"]);
         let c = parse(r#"{"servers": {"git": {"type": "stdio", "command": "uvx", "cwd": "/r"}, "web": {"type": "http", "url": "http://x"}}}"#).unwrap();
         assert_eq!(c.format, Format::VsCode);
-        assert_eq!(c.server("git").unwrap().working_dir, Some(PathBuf::from("/r")));
+        assert_eq!(
+            c.server("git").unwrap().working_dir,
+            Some(PathBuf::from("/r"))
+        );
         assert_eq!(c.server("web").unwrap().command, None);
-        let c = parse(r#"{"editor.fontSize": 12, "mcp": {"servers": {"s": {"command": "x"}}}}"#).unwrap();
+        let c = parse(r#"{"editor.fontSize": 12, "mcp": {"servers": {"s": {"command": "x"}}}}"#)
+            .unwrap();
         assert_eq!(c.format, Format::VsCode);
         assert!(c.server("s").is_some());
     }
@@ -340,21 +372,62 @@ mod tests {
         let table: &[(&str, &str)] = &[
             ("[1]", "expected a JSON object at the top level"),
             ("{", "not valid JSON"),
-            (r#"{"mcpServers": 3}"#, "mcpServers: expected a list or an object, found a number"),
-            (r#"{"mcpServers": [{"name": "a"}, {"name": "b"}, {"name": "c", "isolation": {"mode": "jail"}}]}"#,
-             "mcpServers[2].isolation.mode: unknown mode \"jail\""),
-            (r#"{"mcpServers": [{"name": "a", "isolation": {"mode": "Docker"}}]}"#, "unknown mode \"Docker\""),
-            (r#"{"mcpServers": [{"command": "x"}]}"#, "mcpServers[0]: has no name"),
-            (r#"{"mcpServers": {"fs": {"args": "x"}}}"#, "mcpServers.fs.args: expected a list of strings, found a string"),
-            (r#"{"mcpServers": {"fs": {"args": ["x", 1]}}}"#, "mcpServers.fs.args[1]: expected a string, found a number"),
-            (r#"{"mcpServers": {"fs": {"env": {"PORT": 80}}}}"#, "mcpServers.fs.env.PORT: expected a string"),
-            (r#"{"mcpServers": {"fs": {"env": {"A B": "x"}}}}"#, "not a valid environment variable name"),
-            (r#"{"docker_isolation": {"enabled": "yes"}}"#, "docker_isolation.enabled: expected true or false, found a string"),
-            (r#"{"docker_isolation": {"memory_limit": "lots"}}"#, "docker_isolation.memory_limit: \"lots\": invalid size"),
-            (r#"{"docker_isolation": {"cpu_limit": "-1"}}"#, "docker_isolation.cpu_limit: \"-1\": invalid CPU count"),
-            (r#"{"docker_isolation": {"timeout": "forever"}}"#, "docker_isolation.timeout: \"forever\": invalid duration"),
-            (r#"{"docker_isolation": {"default_images": {"node": 20}}}"#, "docker_isolation.default_images.node: expected a string"),
-            (r#"{"servers": {"x": {"isolation": {"extra_args": "--x"}}}}"#, "servers.x.isolation.extra_args: expected a list of strings"),
+            (
+                r#"{"mcpServers": 3}"#,
+                "mcpServers: expected a list or an object, found a number",
+            ),
+            (
+                r#"{"mcpServers": [{"name": "a"}, {"name": "b"}, {"name": "c", "isolation": {"mode": "jail"}}]}"#,
+                "mcpServers[2].isolation.mode: unknown mode \"jail\"",
+            ),
+            (
+                r#"{"mcpServers": [{"name": "a", "isolation": {"mode": "Docker"}}]}"#,
+                "unknown mode \"Docker\"",
+            ),
+            (
+                r#"{"mcpServers": [{"command": "x"}]}"#,
+                "mcpServers[0]: has no name",
+            ),
+            (
+                r#"{"mcpServers": {"fs": {"args": "x"}}}"#,
+                "mcpServers.fs.args: expected a list of strings, found a string",
+            ),
+            (
+                r#"{"mcpServers": {"fs": {"args": ["x", 1]}}}"#,
+                "mcpServers.fs.args[1]: expected a string, found a number",
+            ),
+            (
+                r#"{"mcpServers": {"fs": {"env": {"PORT": 80}}}}"#,
+                "mcpServers.fs.env.PORT: expected a string",
+            ),
+            (
+                r#"{"mcpServers": {"fs": {"env": {"A B": "x"}}}}"#,
+                "not a valid environment variable name",
+            ),
+            (
+                r#"{"docker_isolation": {"enabled": "yes"}}"#,
+                "docker_isolation.enabled: expected true or false, found a string",
+            ),
+            (
+                r#"{"docker_isolation": {"memory_limit": "lots"}}"#,
+                "docker_isolation.memory_limit: \"lots\": invalid size",
+            ),
+            (
+                r#"{"docker_isolation": {"cpu_limit": "-1"}}"#,
+                "docker_isolation.cpu_limit: \"-1\": invalid CPU count",
+            ),
+            (
+                r#"{"docker_isolation": {"timeout": "forever"}}"#,
+                "docker_isolation.timeout: \"forever\": invalid duration",
+            ),
+            (
+                r#"{"docker_isolation": {"default_images": {"node": 20}}}"#,
+                "docker_isolation.default_images.node: expected a string",
+            ),
+            (
+                r#"{"servers": {"x": {"isolation": {"extra_args": "--x"}}}}"#,
+                "servers.x.isolation.extra_args: expected a list of strings",
+            ),
         ];
         for (text, want) in table {
             let got = parse(text).err().unwrap_or_else(|| panic!("{text} parsed"));

@@ -24,10 +24,31 @@ pub fn inherited() -> Vec<(String, String)> {
 /// a program needs to find its tools, home, locale, terminal, certificates and proxy.
 pub fn sandbox_allows(key: &str) -> bool {
     const EXACT: &[&str] = &[
-        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM", "COLORTERM",
-        "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
-        "CURL_CA_BUNDLE", "PIP_CERT", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
-        "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TERM",
+        "COLORTERM",
+        "TMPDIR",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "NODE_EXTRA_CA_CERTS",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "PIP_CERT",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
     ];
     EXACT.contains(&key) || key.starts_with("LC_") || key.starts_with("XDG_")
 }
@@ -50,10 +71,23 @@ mod tests {
 
     #[test]
     fn allowlist() {
-        for k in ["PATH", "HOME", "LC_ALL", "XDG_CACHE_HOME", "https_proxy", "SSL_CERT_FILE"] {
+        for k in [
+            "PATH",
+            "HOME",
+            "LC_ALL",
+            "XDG_CACHE_HOME",
+            "https_proxy",
+            "SSL_CERT_FILE",
+        ] {
             assert!(sandbox_allows(k), "{k}");
         }
-        for k in ["AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "LD_PRELOAD", "SSH_AUTH_SOCK", "MCPJAIL_X"] {
+        for k in [
+            "AWS_SECRET_ACCESS_KEY",
+            "GITHUB_TOKEN",
+            "LD_PRELOAD",
+            "SSH_AUTH_SOCK",
+            "MCPJAIL_X",
+        ] {
             assert!(!sandbox_allows(k), "{k}");
         }
     }

@@ -18,7 +18,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
-        Error { message: message.into(), exit: EXIT_FAILURE }
+        Error {
+            message: message.into(),
+            exit: EXIT_FAILURE,
+        }
     }
 
     pub fn with_exit(mut self, exit: i32) -> Self {
@@ -76,9 +79,14 @@ mod tests {
     fn reported_errors_are_one_line() {
         // found by fuzzing the config parser: a value with a newline, quoted in the message
         let e = Error::new("--rw /x\nmcpjail: error: forged: no such file or directory");
-        assert_eq!(e.line(), "mcpjail: error: --rw /x\\nmcpjail: error: forged: no such file or directory");
-        assert_eq!(one_line("tab\there\r\u{1b}[31m"), "tab\\there\\r\\u{1b}[31m");
+        assert_eq!(
+            e.line(),
+            "mcpjail: error: --rw /x\\nmcpjail: error: forged: no such file or directory"
+        );
+        assert_eq!(
+            one_line("tab\there\r\u{1b}[31m"),
+            "tab\\there\\r\\u{1b}[31m"
+        );
         assert_eq!(one_line("plain, ünïcode"), "plain, ünïcode");
     }
 }
-

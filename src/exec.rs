@@ -86,7 +86,9 @@ fn check(path: &Path) -> Check {
 }
 
 fn access_x(path: &Path) -> bool {
-    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else { return false };
+    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
     // SAFETY: a valid NUL-terminated path.
     unsafe { libc::access(c.as_ptr(), libc::X_OK) == 0 }
 }
@@ -114,13 +116,21 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Error> {
     };
     Ok(Prepared {
         program: c(plan.program.as_os_str().as_bytes(), "command path")?,
-        argv: plan.argv.iter().map(|a| c(a.as_bytes(), "an argument")).collect::<Result<_, _>>()?,
+        argv: plan
+            .argv
+            .iter()
+            .map(|a| c(a.as_bytes(), "an argument"))
+            .collect::<Result<_, _>>()?,
         envp: plan
             .env
             .iter()
             .map(|(k, v)| c(format!("{k}={v}").as_bytes(), "an environment variable"))
             .collect::<Result<_, _>>()?,
-        cwd: plan.cwd.as_ref().map(|d| c(d.as_os_str().as_bytes(), "working_dir")).transpose()?,
+        cwd: plan
+            .cwd
+            .as_ref()
+            .map(|d| c(d.as_os_str().as_bytes(), "working_dir"))
+            .transpose()?,
     })
 }
 
@@ -132,17 +142,28 @@ impl Prepared {
         // SAFETY: valid C string.
         if unsafe { libc::chdir(dir.as_ptr()) } != 0 {
             let e = std::io::Error::last_os_error();
-            return Err(Error::new(format!("working_dir {}: {e}", dir.to_string_lossy())));
+            return Err(Error::new(format!(
+                "working_dir {}: {e}",
+                dir.to_string_lossy()
+            )));
         }
         Ok(())
     }
 
     /// Replace this process with the program. Returns only on failure.
     pub fn exec(&self) -> Error {
-        let argv: Vec<*const libc::c_char> =
-            self.argv.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
-        let envp: Vec<*const libc::c_char> =
-            self.envp.iter().map(|a| a.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+        let argv: Vec<*const libc::c_char> = self
+            .argv
+            .iter()
+            .map(|a| a.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
+        let envp: Vec<*const libc::c_char> = self
+            .envp
+            .iter()
+            .map(|a| a.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
         // SAFETY: NUL-terminated arrays of valid C strings that outlive the call.
         unsafe { libc::execve(self.program.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
         let e = std::io::Error::last_os_error();
@@ -162,13 +183,36 @@ mod tests {
 
     #[test]
     fn resolution() {
-        assert_eq!(resolve("sh", "/nonexistent::/bin", None).unwrap(), PathBuf::from("/bin/sh"));
-        assert_eq!(resolve("/bin/sh", "", None).unwrap(), PathBuf::from("/bin/sh"));
-        assert_eq!(resolve("surely-not-a-command", "/bin", None).unwrap_err().exit, EXIT_NOT_FOUND);
-        assert_eq!(resolve("/nonexistent/x", "/bin", None).unwrap_err().exit, EXIT_NOT_FOUND);
-        assert_eq!(resolve("/etc/passwd", "/bin", None).unwrap_err().exit, EXIT_CANNOT_EXECUTE);
-        assert_eq!(resolve("/etc", "/bin", None).unwrap_err().exit, EXIT_CANNOT_EXECUTE);
+        assert_eq!(
+            resolve("sh", "/nonexistent::/bin", None).unwrap(),
+            PathBuf::from("/bin/sh")
+        );
+        assert_eq!(
+            resolve("/bin/sh", "", None).unwrap(),
+            PathBuf::from("/bin/sh")
+        );
+        assert_eq!(
+            resolve("surely-not-a-command", "/bin", None)
+                .unwrap_err()
+                .exit,
+            EXIT_NOT_FOUND
+        );
+        assert_eq!(
+            resolve("/nonexistent/x", "/bin", None).unwrap_err().exit,
+            EXIT_NOT_FOUND
+        );
+        assert_eq!(
+            resolve("/etc/passwd", "/bin", None).unwrap_err().exit,
+            EXIT_CANNOT_EXECUTE
+        );
+        assert_eq!(
+            resolve("/etc", "/bin", None).unwrap_err().exit,
+            EXIT_CANNOT_EXECUTE
+        );
         // a relative path with a slash is looked up from the server's working directory
-        assert_eq!(resolve("./sh", "", Some(Path::new("/bin"))).unwrap(), PathBuf::from("./sh"));
+        assert_eq!(
+            resolve("./sh", "", Some(Path::new("/bin"))).unwrap(),
+            PathBuf::from("./sh")
+        );
     }
 }

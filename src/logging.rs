@@ -9,7 +9,9 @@ use crate::cli::Cli;
 /// Level: `--log-level`, else `-q`/`-v`, else `MCPJAIL_LOG`, else warnings.
 pub fn init(cli: &Cli) {
     let mut builder = env_logger::Builder::new();
-    builder.target(env_logger::Target::Stderr).filter_level(LevelFilter::Warn);
+    builder
+        .target(env_logger::Target::Stderr)
+        .filter_level(LevelFilter::Warn);
     if let Ok(spec) = std::env::var("MCPJAIL_LOG") {
         builder.parse_filters(&spec);
     }

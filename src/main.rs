@@ -76,7 +76,8 @@ fn show(info: &Info) -> Result<i32> {
 
 fn explain(cli: &Cli) -> Result<i32> {
     let plan = plan::build(cli)?;
-    let text = serde_json::to_string_pretty(&plan.to_json()).map_err(|e| Error::new(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&plan.to_json()).map_err(|e| Error::new(e.to_string()))?;
     println!("{text}");
     Ok(plan.failure.map_or(0, |f| f.exit))
 }
@@ -89,7 +90,12 @@ fn run_server(cli: &Cli) -> Result<i32> {
     if let Some(line) = plan.warning_line() {
         log::warn!("{line}");
     }
-    log::info!("mode {} ({}): {}", plan.mode, plan.mode_source.as_str(), plan.argv.join(" "));
+    log::info!(
+        "mode {} ({}): {}",
+        plan.mode,
+        plan.mode_source.as_str(),
+        plan.argv.join(" ")
+    );
     match plan.mode {
         Mode::None => {
             let prepared = exec::prepare(&plan)?;

@@ -148,8 +148,14 @@ pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<P
     let command = match (cli.argv.is_empty(), server) {
         (false, _) => cli.argv.clone(),
         (true, Some(s)) => match &s.command {
-            Some(c) if !c.is_empty() => std::iter::once(c.clone()).chain(s.args.iter().cloned()).collect(),
-            _ => bail!("server \"{}\" ({}) has no command: only stdio servers can be run", s.name, s.location),
+            Some(c) if !c.is_empty() => std::iter::once(c.clone())
+                .chain(s.args.iter().cloned())
+                .collect(),
+            _ => bail!(
+                "server \"{}\" ({}) has no command: only stdio servers can be run",
+                s.name,
+                s.location
+            ),
         },
         (true, None) => bail!("no command given (usage: mcpjail [OPTIONS] -- COMMAND [ARG...])"),
     };
@@ -159,7 +165,10 @@ pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<P
 
     let no_server = Server::default();
     let s = server.unwrap_or(&no_server);
-    let global = config.as_ref().map(|c| c.global.clone()).unwrap_or_default();
+    let global = config
+        .as_ref()
+        .map(|c| c.global.clone())
+        .unwrap_or_default();
     let inputs = mode::Inputs {
         flag: cli.mode,
         server_mode: s.isolation.mode,
@@ -169,17 +178,34 @@ pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<P
         have_config: config.is_some(),
     };
     let resolved = mode::resolve(&inputs);
-    let ((mode, mode_source), gate_warning) =
-        mode::gate(resolved, mode::is_docker_command(&command[0]), sandbox::SUPPORTED);
+    let ((mode, mode_source), gate_warning) = mode::gate(
+        resolved,
+        mode::is_docker_command(&command[0]),
+        sandbox::SUPPORTED,
+    );
 
     let request = Request {
         server: cli.server.clone(),
         env: request_env(cli, s),
         working_dir: s.working_dir.clone(),
         strict: cli.strict,
-        ro: cli.ro.iter().chain(&s.isolation.ro_paths).cloned().collect(),
-        rw: cli.rw.iter().chain(&s.isolation.rw_paths).cloned().collect(),
-        network: cli.network.clone().or(s.isolation.network_mode.clone()).or(global.network_mode.clone()),
+        ro: cli
+            .ro
+            .iter()
+            .chain(&s.isolation.ro_paths)
+            .cloned()
+            .collect(),
+        rw: cli
+            .rw
+            .iter()
+            .chain(&s.isolation.rw_paths)
+            .cloned()
+            .collect(),
+        network: cli
+            .network
+            .clone()
+            .or(s.isolation.network_mode.clone())
+            .or(global.network_mode.clone()),
         allow_connect: cli.allow_connect.clone(),
         allow_bind: cli.allow_bind.clone(),
         allow_unix: cli.allow_unix,
@@ -189,7 +215,13 @@ pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<P
         memory: cli.memory.or(global.memory_limit),
         cpus: cli.cpus.or(global.cpu_limit),
         image: cli.image.clone().or(s.isolation.image.clone()),
-        docker_args: global.extra_args.iter().chain(&s.isolation.extra_args).chain(&cli.docker_args).cloned().collect(),
+        docker_args: global
+            .extra_args
+            .iter()
+            .chain(&s.isolation.extra_args)
+            .chain(&cli.docker_args)
+            .cloned()
+            .collect(),
         workdir: cli.workdir.clone().or(s.isolation.working_dir.clone()),
         stop_timeout: cli.stop_timeout.or(global.timeout),
         global,
@@ -237,7 +269,9 @@ fn load_config(cli: &Cli) -> Result<Option<Config>> {
         return Ok(None);
     }
     // `--server` alone: mcpproxy's default config, if there is one.
-    let Some(home) = std::env::var_os("HOME") else { return Ok(None) };
+    let Some(home) = std::env::var_os("HOME") else {
+        return Ok(None);
+    };
     let path = Path::new(&home).join(".mcpproxy/mcp_config.json");
     if path.exists() {
         log::info!("--server without --config: reading {}", path.display());
@@ -249,8 +283,15 @@ fn load_config(cli: &Cli) -> Result<Option<Config>> {
 fn unknown_server(name: &str, c: &Config) -> Error {
     let mut names: Vec<&str> = c.servers.iter().map(|s| s.name.as_str()).collect();
     names.truncate(10);
-    let known = if names.is_empty() { "it lists no servers".to_string() } else { format!("it has: {}", names.join(", ")) };
-    Error::new(format!("--server {name}: no such server in {} ({known})", c.path.display()))
+    let known = if names.is_empty() {
+        "it lists no servers".to_string()
+    } else {
+        format!("it has: {}", names.join(", "))
+    };
+    Error::new(format!(
+        "--server {name}: no such server in {} ({known})",
+        c.path.display()
+    ))
 }
 
 /// Configured env, then `-e` (a bare KEY takes mcpjail's value; unset ones are skipped).
@@ -260,7 +301,9 @@ fn request_env(cli: &Cli, s: &Server) -> Vec<(String, String)> {
         match (&e.value, std::env::var(&e.key)) {
             (Some(v), _) => env::set(&mut out, &e.key, v),
             (None, Ok(v)) => env::set(&mut out, &e.key, &v),
-            (None, Err(_)) => log::warn!("-e {}: not set in mcpjail's environment; not passed", e.key),
+            (None, Err(_)) => {
+                log::warn!("-e {}: not set in mcpjail's environment; not passed", e.key)
+            }
         }
     }
     out
@@ -289,7 +332,14 @@ fn unenforced_in_none(cli: &Cli) -> Vec<String> {
         (cli.cpus.is_some(), "--cpus"),
         (!cli.hide.is_empty(), "--hide"),
         (cli.user.is_some(), "--user"),
-        (!cli.allow_connect.is_empty() || !cli.allow_bind.is_empty(), "network port rules"),
+        (
+            !cli.allow_connect.is_empty() || !cli.allow_bind.is_empty(),
+            "network port rules",
+        ),
     ];
-    asked.iter().filter(|(on, _)| *on).map(|(_, what)| format!("{what} (mode none confines nothing)")).collect()
+    asked
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, what)| format!("{what} (mode none confines nothing)"))
+        .collect()
 }

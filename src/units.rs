@@ -8,7 +8,9 @@ use std::time::Duration;
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let bad = || "invalid size (expected bytes or a number with k, m, g, t: 512m, 1g)".to_string();
     let lower = s.trim().to_ascii_lowercase();
-    let digits_end = lower.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(lower.len());
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
     let (number, unit) = lower.split_at(digits_end);
     let unit = unit.trim_start();
     let unit = unit.strip_suffix('b').unwrap_or(unit);
@@ -71,10 +73,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     while !rest.is_empty() {
-        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let value = parse_decimal(&rest[..end]).ok_or_else(bad)?;
         rest = &rest[end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit_end] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,

@@ -42,26 +42,61 @@ fn explain_mcpproxy_config() {
     assert_eq!(plan["mode_source"], "server isolation.mode");
     assert_eq!(plan["server"], "trusted");
     assert_eq!(plan["config_format"], "mcpproxy");
-    assert_eq!(plan["argv"], serde_json::json!(["/usr/bin/sh", "-c", "echo trusted"]));
+    assert_eq!(
+        plan["argv"],
+        serde_json::json!(["/usr/bin/sh", "-c", "echo trusted"])
+    );
     assert_eq!(plan["cwd"], "/tmp");
-    let env: Vec<&str> = plan["env"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert!(env.contains(&"API_KEY") && env.contains(&"DEBUG"), "{env:?}");
+    let env: Vec<&str> = plan["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        env.contains(&"API_KEY") && env.contains(&"DEBUG"),
+        "{env:?}"
+    );
     // names only: the secret never appears anywhere in explain's output
     assert!(!stdout(&out).contains("s3cret-value"));
 
     let (plan, _) = explain(&["--config", cfg, "--server", "legacy-off"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("none"), Some("server isolation.enabled")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("none"), Some("server isolation.enabled"))
+    );
 
     let (plan, _) = explain(&["--config", cfg, "--server", "docker-default"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("docker"), Some("docker_isolation.enabled")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("docker"), Some("docker_isolation.enabled"))
+    );
 
     let (plan, _) = explain(&["--config", cfg, "--server", "boxed"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("sandbox"), Some("server isolation.mode")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("sandbox"), Some("server isolation.mode"))
+    );
 
     // the flag wins over everything in the file
-    let (plan, _) = explain(&["--mode", "none", "--config", cfg, "--server", "docker-default", "--", "cat"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("none"), Some("--mode")));
-    assert_eq!(plan["argv"][0], "/usr/bin/cat", "a command after -- replaces the configured one");
+    let (plan, _) = explain(&[
+        "--mode",
+        "none",
+        "--config",
+        cfg,
+        "--server",
+        "docker-default",
+        "--",
+        "cat",
+    ]);
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("none"), Some("--mode"))
+    );
+    assert_eq!(
+        plan["argv"][0], "/usr/bin/cat",
+        "a command after -- replaces the configured one"
+    );
 }
 
 #[test]
@@ -77,13 +112,20 @@ fn explain_claude_cursor_config() {
     let (plan, out) = explain(&["-c", cfg, "-s", "fs"]);
     assert_eq!(plan["config_format"], "mcpServers");
     // a client config says nothing about isolation: none, as mcpproxy would
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("none"), Some("config without isolation settings")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("none"), Some("config without isolation settings"))
+    );
     assert_eq!(plan["argv"], serde_json::json!(["/usr/bin/cat", "-u"]));
     assert!(plan["env"].as_array().unwrap().iter().any(|v| v == "TOKEN"));
     assert!(!stdout(&out).contains("hunter2"));
 
     let out = run(mcpjail(["explain", "-c", cfg, "-s", "remote"]));
-    assert_error(&out, 125, "server \"remote\" (mcpServers.remote) has no command");
+    assert_error(
+        &out,
+        125,
+        "server \"remote\" (mcpServers.remote) has no command",
+    );
 }
 
 #[test]
@@ -109,12 +151,21 @@ fn explain_vscode_configs() {
 #[test]
 fn explain_global_mode_and_defaults() {
     let dir = TempDir::new("core");
-    let cfg = dir.write("c.json", r#"{"docker_isolation": {"mode": "sandbox", "enabled": true}}"#);
+    let cfg = dir.write(
+        "c.json",
+        r#"{"docker_isolation": {"mode": "sandbox", "enabled": true}}"#,
+    );
     let (plan, _) = explain(&["--config", cfg.to_str().unwrap(), "--", "cat"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("sandbox"), Some("docker_isolation.mode")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("sandbox"), Some("docker_isolation.mode"))
+    );
     // no config at all: mcpjail is a jail
     let (plan, _) = explain(&["--", "cat"]);
-    assert_eq!((plan["mode"].as_str(), plan["mode_source"].as_str()), (Some("sandbox"), Some("default without config")));
+    assert_eq!(
+        (plan["mode"].as_str(), plan["mode_source"].as_str()),
+        (Some("sandbox"), Some("default without config"))
+    );
     // --server alone reads ~/.mcpproxy/mcp_config.json
     let home = TempDir::new("home");
     std::fs::create_dir_all(home.join(".mcpproxy")).unwrap();
@@ -124,12 +175,19 @@ fn explain_global_mode_and_defaults() {
     let out = run(cmd);
     let plan = json(&out);
     assert_eq!(plan["mode_source"], "server isolation.enabled");
-    assert!(plan["config"].as_str().unwrap().ends_with(".mcpproxy/mcp_config.json"));
+    assert!(
+        plan["config"]
+            .as_str()
+            .unwrap()
+            .ends_with(".mcpproxy/mcp_config.json")
+    );
 }
 
 #[test]
 fn explain_docker_command_is_never_wrapped() {
-    let (plan, _) = explain(&["--mode", "docker", "--", "docker", "run", "-i", "--rm", "img"]);
+    let (plan, _) = explain(&[
+        "--mode", "docker", "--", "docker", "run", "-i", "--rm", "img",
+    ]);
     assert_eq!(plan["mode"], "none");
     assert_eq!(plan["mode_source"], "docker command (never wrapped)");
 }
@@ -143,13 +201,30 @@ fn explain_reports_command_not_found_with_its_status() {
 
 #[test]
 fn explain_none_mode_reports_flags_it_cannot_enforce() {
-    let (plan, out) = explain(&["--mode", "none", "--memory", "64m", "--network", "none", "--", "cat"]);
+    let (plan, out) = explain(&[
+        "--mode",
+        "none",
+        "--memory",
+        "64m",
+        "--network",
+        "none",
+        "--",
+        "cat",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let w = plan["warnings"].to_string();
-    assert!(w.contains("--memory") && w.contains("--network none"), "{w}");
+    assert!(
+        w.contains("--memory") && w.contains("--network none"),
+        "{w}"
+    );
     let (plan, out) = explain(&["--strict", "--mode", "none", "--memory", "64m", "--", "cat"]);
     assert_eq!(out.status.code(), Some(125));
-    assert!(plan["error"].as_str().unwrap().starts_with("--strict: not enforced: --memory"));
+    assert!(
+        plan["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("--strict: not enforced: --memory")
+    );
 }
 
 // ---- mode none runs the server transparently ----------------------------------------------
@@ -161,7 +236,12 @@ fn none_mode_stdio_is_byte_exact() {
     std::io::Read::read_exact(&mut f, &mut data).unwrap();
     let out = run_with_input(mcpjail(["--mode", "none", "--", "cat"]), &data);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(out.stdout == data, "stdout differs from stdin ({} vs {} bytes)", out.stdout.len(), data.len());
+    assert!(
+        out.stdout == data,
+        "stdout differs from stdin ({} vs {} bytes)",
+        out.stdout.len(),
+        data.len()
+    );
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
 
@@ -170,10 +250,20 @@ fn none_mode_is_the_same_process_and_keeps_exit_status() {
     let out = run(mcpjail(["--mode", "none", "--", "sh", "-c", "exit 42"]));
     assert_eq!(out.status.code(), Some(42));
     // execve, not a child: the server dies of the signal itself
-    let out = run(mcpjail(["--mode", "none", "--", "sh", "-c", "kill -TERM $$"]));
+    let out = run(mcpjail([
+        "--mode",
+        "none",
+        "--",
+        "sh",
+        "-c",
+        "kill -TERM $$",
+    ]));
     assert_eq!(out.status.signal(), Some(libc::SIGTERM));
     // which a shell reports as 128+N
-    let script = format!("'{}' --mode none -- sh -c 'kill -KILL $$'; echo status=$?", bin());
+    let script = format!(
+        "'{}' --mode none -- sh -c 'kill -KILL $$'; echo status=$?",
+        bin()
+    );
     let out = run({
         let mut c = Command::new("sh");
         c.args(["-c", &script]);
@@ -203,7 +293,10 @@ fn none_mode_runs_a_program_named_like_a_subcommand_after_double_dash() {
 fn none_mode_keeps_signal_dispositions_and_mask() {
     let status_lines = |via_mcpjail: bool, ignore_pipe: bool| {
         let target = if via_mcpjail {
-            format!("['{}', '--mode', 'none', '--', 'cat', '/proc/self/status']", bin())
+            format!(
+                "['{}', '--mode', 'none', '--', 'cat', '/proc/self/status']",
+                bin()
+            )
         } else {
             "['cat', '/proc/self/status']".to_string()
         };
@@ -231,16 +324,31 @@ fn none_mode_keeps_signal_dispositions_and_mask() {
     for ignore_pipe in [false, true] {
         let direct = status_lines(false, ignore_pipe);
         assert_eq!(direct.len(), 2);
-        assert_eq!(status_lines(true, ignore_pipe), direct, "SIGPIPE ignored by parent: {ignore_pipe}");
+        assert_eq!(
+            status_lines(true, ignore_pipe),
+            direct,
+            "SIGPIPE ignored by parent: {ignore_pipe}"
+        );
     }
 }
 
 #[test]
 fn none_mode_environment() {
     let mut cmd = mcpjail([
-        "--mode", "none", "-e", "ADDED=yes", "-e", "FROM_ENV", "-e", "UNSET_HERE_XYZ", "--", "env",
+        "--mode",
+        "none",
+        "-e",
+        "ADDED=yes",
+        "-e",
+        "FROM_ENV",
+        "-e",
+        "UNSET_HERE_XYZ",
+        "--",
+        "env",
     ]);
-    cmd.env("FROM_ENV", "inherited-value").env("MCPJAIL_SECRET", "x").env("KEPT", "k");
+    cmd.env("FROM_ENV", "inherited-value")
+        .env("MCPJAIL_SECRET", "x")
+        .env("KEPT", "k");
     let out = run(cmd);
     assert!(out.status.success());
     let env = stdout(&out);
@@ -249,7 +357,11 @@ fn none_mode_environment() {
     }
     assert!(!env.contains("MCPJAIL_"), "{env}");
     assert!(!env.contains("UNSET_HERE_XYZ"));
-    assert!(stderr(&out).contains("-e UNSET_HERE_XYZ: not set"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-e UNSET_HERE_XYZ: not set"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -263,14 +375,29 @@ fn none_mode_configured_env_and_working_dir() {
             dir.path().display()
         ),
     );
-    let out = run(mcpjail(["--config", cfg.to_str().unwrap(), "--server", "s", "-e", "API_KEY=override"]));
+    let out = run(mcpjail([
+        "--config",
+        cfg.to_str().unwrap(),
+        "--server",
+        "s",
+        "-e",
+        "API_KEY=override",
+    ]));
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), format!("{}\noverride\n", dir.path().display()));
+    assert_eq!(
+        stdout(&out),
+        format!("{}\noverride\n", dir.path().display())
+    );
 }
 
 #[test]
 fn none_mode_exit_statuses_for_commands_that_cannot_run() {
-    let out = run(mcpjail(["--mode", "none", "--", "surely-not-a-command-xyz"]));
+    let out = run(mcpjail([
+        "--mode",
+        "none",
+        "--",
+        "surely-not-a-command-xyz",
+    ]));
     assert_error(&out, 127, "surely-not-a-command-xyz: command not found");
     let out = run(mcpjail(["--mode", "none", "--", "/etc/passwd"]));
     assert_error(&out, 126, "/etc/passwd: cannot execute");
@@ -283,7 +410,10 @@ fn nothing_but_the_server_reaches_stdout() {
     let out = run(mcpjail(["-vvv", "--mode", "none", "--", "true"]));
     assert!(out.status.success());
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
-    assert!(stderr(&out).contains("mcpjail: "), "verbose logging goes to stderr");
+    assert!(
+        stderr(&out).contains("mcpjail: "),
+        "verbose logging goes to stderr"
+    );
 }
 
 // ---- bad input: one line, exit 125, the command never runs ---------------------------------
@@ -302,30 +432,64 @@ fn bad_input_is_one_line_and_exit_125_and_nothing_runs() {
         r#"{"mcpServers": [{"name": "a", "command": "true"}, {"name": "b", "command": "true"},
                            {"name": "c", "command": "true", "isolation": {"mode": "jail"}}]}"#,
     );
-    let bad_size = cfg("size.json", r#"{"docker_isolation": {"memory_limit": "plenty"}}"#);
-    let servers = cfg("servers.json", r#"{"mcpServers": {"fs": {"command": "true"}}}"#);
+    let bad_size = cfg(
+        "size.json",
+        r#"{"docker_isolation": {"memory_limit": "plenty"}}"#,
+    );
+    let servers = cfg(
+        "servers.json",
+        r#"{"mcpServers": {"fs": {"command": "true"}}}"#,
+    );
     let missing = dir.join("missing.json").to_str().unwrap().to_string();
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--config", &malformed], "not valid JSON"),
-        (vec!["--config", &wrong_type], "docker_isolation.enabled: expected true or false, found a string"),
-        (vec!["--config", &bad_mode], "mcpServers[2].isolation.mode: unknown mode \"jail\""),
-        (vec!["--config", &bad_size], "docker_isolation.memory_limit: \"plenty\": invalid size"),
+        (
+            vec!["--config", &wrong_type],
+            "docker_isolation.enabled: expected true or false, found a string",
+        ),
+        (
+            vec!["--config", &bad_mode],
+            "mcpServers[2].isolation.mode: unknown mode \"jail\"",
+        ),
+        (
+            vec!["--config", &bad_size],
+            "docker_isolation.memory_limit: \"plenty\": invalid size",
+        ),
         (vec!["--config", &missing], "cannot read"),
-        (vec!["--config", &servers, "--server", "nope"], "--server nope: no such server"),
-        (vec!["--mode", "jail"], "--mode jail: expected one of docker, sandbox, none"),
+        (
+            vec!["--config", &servers, "--server", "nope"],
+            "--server nope: no such server",
+        ),
+        (
+            vec!["--mode", "jail"],
+            "--mode jail: expected one of docker, sandbox, none",
+        ),
         (vec!["--bogus"], "unknown option --bogus"),
         (vec!["--memory", "lots"], "--memory lots: invalid size"),
         (vec!["--cpus", "-2"], "--cpus -2: invalid CPU count"),
         (vec!["--cpus", "zero"], "--cpus zero: invalid CPU count"),
-        (vec!["--stop-timeout", "1y"], "--stop-timeout 1y: invalid duration"),
-        (vec!["--allow-connect", "http"], "--allow-connect http: invalid port list"),
-        (vec!["-e", "BAD-KEY=1"], "--env BAD-KEY=1: not a valid environment variable name"),
+        (
+            vec!["--stop-timeout", "1y"],
+            "--stop-timeout 1y: invalid duration",
+        ),
+        (
+            vec!["--allow-connect", "http"],
+            "--allow-connect http: invalid port list",
+        ),
+        (
+            vec!["-e", "BAD-KEY=1"],
+            "--env BAD-KEY=1: not a valid environment variable name",
+        ),
     ];
     for (args, want) in cases {
         for explain in [false, true] {
             let mut all: Vec<&str> = if explain { vec!["explain"] } else { vec![] };
-            all.extend(["--mode", "none"].iter().filter(|_| !args.contains(&"--mode")));
+            all.extend(
+                ["--mode", "none"]
+                    .iter()
+                    .filter(|_| !args.contains(&"--mode")),
+            );
             all.extend(&args);
             all.extend(["--", "sh", "-c", &touch]);
             let out = run(mcpjail(&all));
@@ -335,10 +499,18 @@ fn bad_input_is_one_line_and_exit_125_and_nothing_runs() {
     }
 
     // a missing value and a missing command have no COMMAND to protect, but the same shape
-    assert_error(&run(mcpjail(["--mode"])), 125, "missing argument for option '--mode'");
+    assert_error(
+        &run(mcpjail(["--mode"])),
+        125,
+        "missing argument for option '--mode'",
+    );
     assert_error(&run(mcpjail(["--mode", "none"])), 125, "no command given");
     assert_error(&run(mcpjail(["explain"])), 125, "no command given");
-    assert_error(&run(mcpjail(["--mode", "none", "--"])), 125, "no command given");
+    assert_error(
+        &run(mcpjail(["--mode", "none", "--"])),
+        125,
+        "no command given",
+    );
 }
 
 #[test]
@@ -346,9 +518,21 @@ fn help_and_version() {
     let out = run(mcpjail(["--help"]));
     assert!(out.status.success());
     let help = stdout(&out);
-    for long in ["--mode", "--config", "--server", "--strict", "--rw", "--ro", "--memory", "--stop-timeout"] {
+    for long in [
+        "--mode",
+        "--config",
+        "--server",
+        "--strict",
+        "--rw",
+        "--ro",
+        "--memory",
+        "--stop-timeout",
+    ] {
         assert!(help.contains(long), "{long} missing from --help");
     }
     let out = run(mcpjail(["-V"]));
-    assert_eq!(stdout(&out), format!("mcpjail {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out),
+        format!("mcpjail {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

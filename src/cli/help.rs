@@ -15,8 +15,14 @@ pub const USAGE: &[&str] = &[
 ];
 
 pub const EXIT_STATUS: &[(&str, &str)] = &[
-    ("the server's", "the server ran; its status (128+N if it died of signal N)"),
-    ("125", "mcpjail failed: bad flags or config, confinement not applied, docker unreachable"),
+    (
+        "the server's",
+        "the server ran; its status (128+N if it died of signal N)",
+    ),
+    (
+        "125",
+        "mcpjail failed: bad flags or config, confinement not applied, docker unreachable",
+    ),
     ("126", "COMMAND was found but cannot be executed"),
     ("127", "COMMAND was not found"),
 ];
@@ -35,7 +41,10 @@ pub fn synopsis(f: &Flag) -> String {
 }
 
 pub fn text() -> String {
-    let mut out = format!("mcpjail {} — {ABOUT}\n\nUsage:\n", env!("CARGO_PKG_VERSION"));
+    let mut out = format!(
+        "mcpjail {} — {ABOUT}\n\nUsage:\n",
+        env!("CARGO_PKG_VERSION")
+    );
     for u in USAGE {
         out.push_str(&format!("  {u}\n"));
     }

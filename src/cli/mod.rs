@@ -144,9 +144,8 @@ where
             lexopt::Arg::Short(c) => {
                 flags::by_short(c).ok_or_else(|| Error::new(format!("unknown option -{c}")))?
             }
-            lexopt::Arg::Long(name) => {
-                flags::by_long(name).ok_or_else(|| Error::new(format!("unknown option --{name}")))?
-            }
+            lexopt::Arg::Long(name) => flags::by_long(name)
+                .ok_or_else(|| Error::new(format!("unknown option --{name}")))?,
             lexopt::Arg::Value(word) => {
                 let word = utf8(word)?;
                 if !subcommand_chosen
@@ -280,7 +279,10 @@ pub fn parse_env_arg(s: &str) -> std::result::Result<EnvArg, String> {
     if !valid_env_key(key) {
         return Err("not a valid environment variable name".into());
     }
-    Ok(EnvArg { key: key.to_string(), value })
+    Ok(EnvArg {
+        key: key.to_string(),
+        value,
+    })
 }
 
 /// Names a shell could export: what docker's `-e KEY` and execve both take without surprise.
@@ -308,7 +310,10 @@ mod tests {
     }
 
     fn err(args: &[&str]) -> String {
-        parse(args.iter().copied()).err().unwrap_or_else(|| panic!("{args:?} parsed")).message
+        parse(args.iter().copied())
+            .err()
+            .unwrap_or_else(|| panic!("{args:?} parsed"))
+            .message
     }
 
     #[test]
@@ -351,7 +356,11 @@ mod tests {
     #[test]
     fn env_args() {
         let cli = ok(&["-e", "A", "--env=B=x=y", "-e", "C=", "--", "x"]);
-        let got: Vec<_> = cli.env.iter().map(|e| (e.key.as_str(), e.value.as_deref())).collect();
+        let got: Vec<_> = cli
+            .env
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_deref()))
+            .collect();
         assert_eq!(got, [("A", None), ("B", Some("x=y")), ("C", Some(""))]);
     }
 
@@ -361,12 +370,21 @@ mod tests {
             (&["--bogus"], "unknown option --bogus"),
             (&["-Z"], "unknown option -Z"),
             (&["--mode"], "missing argument"),
-            (&["--mode", "jail", "--", "x"], "--mode jail: expected one of docker, sandbox, none"),
+            (
+                &["--mode", "jail", "--", "x"],
+                "--mode jail: expected one of docker, sandbox, none",
+            ),
             (&["--mode", "Docker", "--", "x"], "expected one of"),
             (&["--memory", "12x", "--", "x"], "--memory 12x:"),
             (&["--cpus", "0", "--", "x"], "--cpus 0:"),
-            (&["--stop-timeout", "soon", "--", "x"], "--stop-timeout soon:"),
-            (&["--allow-connect", "70000", "--", "x"], "--allow-connect 70000:"),
+            (
+                &["--stop-timeout", "soon", "--", "x"],
+                "--stop-timeout soon:",
+            ),
+            (
+                &["--allow-connect", "70000", "--", "x"],
+                "--allow-connect 70000:",
+            ),
             (&["-e", "1A=b", "--", "x"], "--env 1A=b:"),
             (&["--user", "bob", "--", "x"], "--user bob:"),
             (&["--workdir", "rel", "--", "x"], "--workdir rel:"),
@@ -374,7 +392,10 @@ mod tests {
             (&["--json", "--", "x"], "--json is not an option of run"),
             (&["ps", "--rw", "/"], "--rw is not an option of ps"),
             (&["ps", "extra"], "unexpected argument 'extra' for ps"),
-            (&["--mode", "none", "--mode", "none", "--", "x"], "--mode given more than once"),
+            (
+                &["--mode", "none", "--mode", "none", "--", "x"],
+                "--mode given more than once",
+            ),
             (&["--rw", "", "--", "x"], "--rw: empty path"),
         ];
         for (args, want) in table {
