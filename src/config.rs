@@ -112,12 +112,18 @@ fn parse_value(root: &Value) -> Parse<Config> {
     let root = root
         .as_object()
         .ok_or("expected a JSON object at the top level")?;
-    let global = match root.get("docker_isolation") {
+    let global = match present(root, "docker_isolation") {
         Some(v) => parse_global(object(v, "docker_isolation")?)?,
         None => Global::default(),
     };
-    let vscode_nested = root.get("mcp").and_then(|m| m.get("servers"));
-    let (format, servers) = match (root.get("mcpServers"), root.get("servers"), vscode_nested) {
+    let vscode_nested = present(root, "mcp")
+        .and_then(|m| m.get("servers"))
+        .filter(|v| !v.is_null());
+    let (format, servers) = match (
+        present(root, "mcpServers"),
+        present(root, "servers"),
+        vscode_nested,
+    ) {
         (Some(Value::Array(list)), _, _) => (Format::Mcpproxy, parse_list(list)?),
         (Some(v @ Value::Object(_)), _, _) => (Format::McpServers, parse_map(v, "mcpServers")?),
         (Some(v), _, _) => return Err(type_error("mcpServers", "a list or an object", v)),
@@ -146,7 +152,7 @@ fn parse_global(m: &Map<String, Value>) -> Parse<Global> {
         default_images: Vec::new(),
         extra_args: opt(m, "extra_args", &at("extra_args"), strings)?.unwrap_or_default(),
     };
-    if let Some(v) = m.get("default_images") {
+    if let Some(v) = present(m, "default_images") {
         for (k, v) in object(v, &at("default_images"))? {
             g.default_images
                 .push((k.clone(), string(v, &at(&format!("default_images.{k}")))?));
@@ -182,7 +188,7 @@ fn parse_map(v: &Value, key: &str) -> Parse<Vec<Server>> {
 fn parse_server(name: String, location: String, m: &Map<String, Value>) -> Parse<Server> {
     let at = |k: &str| format!("{location}.{k}");
     let mut env = Vec::new();
-    if let Some(v) = m.get("env") {
+    if let Some(v) = present(m, "env") {
         for (k, v) in object(v, &at("env"))? {
             if !crate::cli::valid_env_key(k) {
                 return Err(format!(
@@ -198,7 +204,7 @@ fn parse_server(name: String, location: String, m: &Map<String, Value>) -> Parse
         Some(d) => Some(d),
         None => opt(m, "cwd", &at("cwd"), string)?,
     };
-    let isolation = match m.get("isolation") {
+    let isolation = match present(m, "isolation") {
         Some(v) => parse_isolation(object(v, &at("isolation"))?, &at("isolation"))?,
         None => Isolation::default(),
     };
@@ -232,6 +238,13 @@ fn parse_isolation(m: &Map<String, Value>, location: &str) -> Parse<Isolation> {
         ro_paths: paths("ro_paths")?,
         rw_paths: paths("rw_paths")?,
     })
+}
+
+/// A key's value, `null` taken as absent as in `opt`: writers emit it for unset objects too
+/// (`"env": null`, `"isolation": null`), which were errors before (found by fuzzing: the
+/// `null` branch of `kind` was never reached).
+fn present<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    m.get(key).filter(|v| !v.is_null())
 }
 
 /// A key that may be absent; `null` counts as absent (JSON writers emit it for unset values).
@@ -434,6 +447,23 @@ mod tests {
             assert!(got.starts_with("config c.json: "), "{got}");
             assert!(got.contains(want), "{text}: got {got:?}, want {want:?}");
         }
+    }
+
+    #[test]
+    fn null_objects_are_absent_too() {
+        let c = parse(
+            r#"{"docker_isolation": null, "mcp": null, "servers": null,
+                "mcpServers": [{"name": "a", "env": null, "isolation": null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.format, Format::Mcpproxy);
+        let s = c.server("a").unwrap();
+        assert!(s.env.is_empty() && s.isolation.mode.is_none());
+        let c =
+            parse(r#"{"mcpServers": null, "docker_isolation": {"default_images": null}}"#).unwrap();
+        assert!(c.servers.is_empty() && c.global.default_images.is_empty());
+        // a value that must be a string stays an error when null
+        assert!(parse(r#"{"mcpServers": {"a": {"env": {"K": null}}}}"#).is_err());
     }
 
     #[test]
