@@ -514,9 +514,8 @@ mod tests {
 
     impl Tmp {
         fn new(tag: &str) -> Tmp {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("target/test-tmp")
-                .join(format!("unit-{tag}-{}", std::process::id()));
+            let dir =
+                crate::sandbox::test_scratch().join(format!("unit-{tag}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).unwrap();
             Tmp(dir.canonicalize().unwrap())

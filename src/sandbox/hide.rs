@@ -183,9 +183,8 @@ mod tests {
     use super::*;
 
     fn tmp(tag: &str) -> PathBuf {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target/test-tmp")
-            .join(format!("unit-hide-{tag}-{}", std::process::id()));
+        let dir =
+            crate::sandbox::test_scratch().join(format!("unit-hide-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir.canonicalize().unwrap()

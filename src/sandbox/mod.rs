@@ -19,6 +19,20 @@
 //! at run time, and as exit 125 under `--strict`.
 
 #[cfg(target_os = "linux")]
+/// Scratch space for tests. Never beneath /tmp (or $TMPDIR): that is a default writable path of
+/// the sandbox, so a checkout there (CI may clone anywhere) would make the tests' "outside"
+/// paths writable and their private HOME a writable path.
+#[cfg(test)]
+pub(crate) fn test_scratch() -> std::path::PathBuf {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::var_os("TMPDIR").map(std::path::PathBuf::from);
+    if repo.starts_with("/tmp") || tmp.is_some_and(|t| repo.starts_with(t)) {
+        std::path::PathBuf::from("/var/tmp/mcpjail-test-tmp")
+    } else {
+        repo.join("target/test-tmp")
+    }
+}
+
 mod access;
 #[cfg(target_os = "linux")]
 mod hide;

@@ -71,14 +71,26 @@ pub fn assert_error(o: &Output, code: i32, want: &str) {
     assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
 }
 
-/// A directory under the target dir, removed on drop. (No tempfile crate: /tmp may be a
-/// sandbox's own writable default, and tests want paths they control.)
+/// Scratch space for tests: the target dir, unless the checkout is beneath /tmp (or $TMPDIR),
+/// which is a default writable path of the sandbox — CI may clone anywhere — then /var/tmp.
+pub fn scratch() -> PathBuf {
+    let repo = repo();
+    let tmp = std::env::var_os("TMPDIR").map(PathBuf::from);
+    if repo.starts_with("/tmp") || tmp.is_some_and(|t| repo.starts_with(t)) {
+        PathBuf::from("/var/tmp/mcpjail-test-tmp")
+    } else {
+        repo.join("target/test-tmp")
+    }
+}
+
+/// A directory under `scratch()`, removed on drop. (No tempfile crate: /tmp is a sandbox's own
+/// writable default, and tests want paths they control.)
 pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let base = repo().join("target/test-tmp");
+        let base = scratch();
         let dir = base.join(format!(
             "{tag}-{}-{}",
             std::process::id(),
