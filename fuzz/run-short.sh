@@ -47,7 +47,7 @@ flags=(
 t0=$(date +%s)
 say "building ${targets[*]} (instrumented, release)"
 # --target: the flags then apply to the targets only, not to build scripts.
-RUSTFLAGS="${flags[*]}" cargo build --quiet --release --locked --target "$host" \
+RUSTFLAGS="${flags[*]}" cargo build --quiet --release --target "$host" \
     $(printf -- '--bin %s ' "${targets[@]}")
 say "built in $(($(date +%s) - t0))s"
 
