@@ -18,11 +18,10 @@
 //! one, and every protection asked for and not enforced is said: in explain, on one stderr line
 //! at run time, and as exit 125 under `--strict`.
 
-#[cfg(target_os = "linux")]
 /// Scratch space for tests. Never beneath /tmp (or $TMPDIR): that is a default writable path of
 /// the sandbox, so a checkout there (CI may clone anywhere) would make the tests' "outside"
 /// paths writable and their private HOME a writable path.
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 pub(crate) fn test_scratch() -> std::path::PathBuf {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = std::env::var_os("TMPDIR").map(std::path::PathBuf::from);
@@ -33,6 +32,7 @@ pub(crate) fn test_scratch() -> std::path::PathBuf {
     }
 }
 
+#[cfg(target_os = "linux")]
 mod access;
 #[cfg(target_os = "linux")]
 mod hide;
