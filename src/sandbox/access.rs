@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::hide;
+use super::realpath::{Resolver, beneath, same};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::plan::Request;
@@ -72,22 +73,29 @@ const DEV_FILES: &[&str] = &["/dev/null", "/dev/zero", "/dev/full"];
 
 pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
     let mut p = Paths::default();
+    let mut real = Resolver::default();
     let home = env::get(server_env, "HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
-    let home_real = home.as_deref().and_then(|h| h.canonicalize().ok());
+    let home_real = home
+        .as_deref()
+        .and_then(|h| real.real(h).ok())
+        .map(|(h, _)| h);
 
     for path in &req.ro {
-        p.rules.push(required(path, "--ro", Access::Read)?);
+        p.rules
+            .push(required(&mut real, path, "--ro", Access::Read)?);
     }
 
-    match env::get(server_env, "TMPDIR").filter(|t| !t.is_empty()) {
-        Some(tmp) => p.optional(Path::new(tmp), "$TMPDIR", home_real.as_deref()),
-        None => p.optional(Path::new("/tmp"), "default", home_real.as_deref()),
-    }
-    p.home_dirs(home.as_deref(), home_real.as_deref());
+    let tmp = env::get(server_env, "TMPDIR").filter(|t| !t.is_empty());
+    let (tmp, source) = match tmp {
+        Some(tmp) => (Path::new(tmp), "$TMPDIR"),
+        None => (Path::new("/tmp"), "default"),
+    };
+    p.optional(&mut real, tmp, source, home_real.as_deref());
+    p.home_dirs(&mut real, home.as_deref(), home_real.as_deref());
     if let Some(dir) = &req.working_dir {
-        let rule = required(dir, "working_dir", Access::Write)?;
+        let rule = required(&mut real, dir, "working_dir", Access::Write)?;
         match guarded(&rule.path, home_real.as_deref()) {
             Some(why) => p.skip(
                 dir,
@@ -98,10 +106,11 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
         }
     }
     for path in &req.rw {
-        p.rules.push(required(path, "--rw", Access::Write)?);
+        p.rules
+            .push(required(&mut real, path, "--rw", Access::Write)?);
     }
     for dev in DEV_FILES.iter().chain(&["/dev/shm"]) {
-        p.optional(Path::new(dev), "default", None);
+        p.optional(&mut real, Path::new(dev), "default", None);
     }
 
     // The same rule twice says nothing more: keep the first, required if either was.
@@ -109,19 +118,19 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
     for r in std::mem::take(&mut p.rules) {
         match rules
             .iter_mut()
-            .find(|k| k.path == r.path && k.access == r.access)
+            .find(|k| same(&k.path, &r.path) && k.access == r.access)
         {
             Some(kept) => kept.required |= r.required,
             None => rules.push(r),
         }
     }
     p.rules = rules;
-    p.hide(req, home_real.as_deref())?;
+    p.hide(&mut real, req, home_real.as_deref())?;
     for ro in p.rules.iter().filter(|r| r.source == "--ro") {
         if let Some(w) = p
             .rules
             .iter()
-            .find(|w| w.access == Access::Write && ro.path.starts_with(&w.path))
+            .find(|w| w.access == Access::Write && beneath(&ro.path, &w.path))
         {
             p.not_read_only.push((
                 format!("--ro {}", ro.path.display()),
@@ -139,10 +148,10 @@ impl Paths {
     /// Hide the default secrets, every `--hide` path and (`--hide /proc`) other processes'
     /// /proc entries: read on `/` is replaced by the rules of `hide::split`, unless nothing is
     /// left to hide. A path that a rule covers (`--ro ~/.ssh`, `--rw ~`) is exposed instead.
-    fn hide(&mut self, req: &Request, home: Option<&Path>) -> Result<()> {
+    fn hide(&mut self, real: &mut Resolver, req: &Request, home: Option<&Path>) -> Result<()> {
         if let Some(home) = home {
             for name in hide::SECRETS {
-                if let Some((path, exists)) = hide::resolve_in(home, name) {
+                if let Some((path, exists)) = real.existing_part(&home.join(name)) {
                     self.hidden.push(hide::Hidden {
                         name: format!("~/{name}"),
                         path,
@@ -155,8 +164,8 @@ impl Paths {
         }
         for path in &req.hide {
             let label = |why: &str| format!("--hide {}: {why}", path.display());
-            let real = path
-                .canonicalize()
+            let (real, _) = real
+                .real(path)
                 .map_err(|e| Error::new(label(&describe(&e))))?;
             if real == Path::new("/") {
                 return Err(Error::new(label(
@@ -178,7 +187,7 @@ impl Paths {
         let covering = |rules: &[PathRule], path: &Path| {
             rules
                 .iter()
-                .find(|r| r.access != Access::List && path.starts_with(&r.path))
+                .find(|r| r.access != Access::List && beneath(path, &r.path))
                 .map(|r| hide::Exposure {
                     by: r.label(),
                     named: matches!(r.source, "--ro" | "--rw" | "working_dir"),
@@ -203,7 +212,7 @@ impl Paths {
         };
         let mut read = Vec::new();
         if targets.is_empty() && keep_pid.is_none() {
-            if self.rules.iter().any(|r| r.path == Path::new("/")) {
+            if self.rules.iter().any(|r| same(&r.path, Path::new("/"))) {
                 return Ok(());
             }
             read.push(PathRule {
@@ -215,7 +224,7 @@ impl Paths {
                 create: false,
             });
         } else {
-            let split = hide::split(&targets, keep_pid);
+            let split = hide::split(&targets, keep_pid, real);
             let rule = |path: &PathBuf, access, is_dir| PathRule {
                 path: path.clone(),
                 access,
@@ -325,15 +334,20 @@ impl Paths {
     }
 
     /// A default writable path: used if it exists and is safe to open up, else reported.
-    fn optional(&mut self, path: &Path, source: &'static str, home: Option<&Path>) {
-        let real = match path.canonicalize() {
-            Ok(real) => real,
+    fn optional(
+        &mut self,
+        real: &mut Resolver,
+        path: &Path,
+        source: &'static str,
+        home: Option<&Path>,
+    ) {
+        let (real, is_dir) = match real.real(path) {
+            Ok(found) => found,
             Err(e) => return self.skip(path, source, describe(&e)),
         };
         if let Some(why) = guarded(&real, home) {
             return self.skip(path, source, why);
         }
-        let is_dir = real.is_dir();
         self.rules.push(PathRule {
             path: real,
             access: Access::Write,
@@ -344,7 +358,7 @@ impl Paths {
         });
     }
 
-    fn home_dirs(&mut self, home: Option<&Path>, home_real: Option<&Path>) {
+    fn home_dirs(&mut self, real: &mut Resolver, home: Option<&Path>, home_real: Option<&Path>) {
         let (Some(home), Some(home_real)) = (home, home_real) else {
             let reason = match home {
                 None => "HOME is not set".to_string(),
@@ -357,9 +371,10 @@ impl Paths {
         };
         for dir in HOME_DIRS {
             let path = home.join(dir);
-            match path.symlink_metadata() {
-                Ok(_) => self.optional(&path, "default", Some(home_real)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.rules.push(PathRule {
+            // Resolved below the real $HOME: one lstat for each directory not seen yet.
+            match real.existing_part(&home_real.join(dir)) {
+                Some((_, true)) => self.optional(real, &path, "default", Some(home_real)),
+                Some((_, false)) if missing(&path) => self.rules.push(PathRule {
                     path: home_real.join(dir),
                     access: Access::Write,
                     is_dir: true,
@@ -367,7 +382,7 @@ impl Paths {
                     required: false,
                     create: true,
                 }),
-                Err(e) => self.skip(&path, "default", describe(&e)),
+                _ => self.optional(real, &path, "default", Some(home_real)),
             }
         }
     }
@@ -465,12 +480,21 @@ impl Paths {
     }
 }
 
+/// Not there at all (a dangling symlink or an unreadable directory is something else).
+fn missing(path: &Path) -> bool {
+    matches!(path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
 /// A path the user named: it must exist.
-fn required(path: &Path, source: &'static str, access: Access) -> Result<PathRule> {
-    let real = path
-        .canonicalize()
+fn required(
+    real: &mut Resolver,
+    path: &Path,
+    source: &'static str,
+    access: Access,
+) -> Result<PathRule> {
+    let (real, is_dir) = real
+        .real(path)
         .map_err(|e| Error::new(format!("{source} {}: {}", path.display(), describe(&e))))?;
-    let is_dir = real.is_dir();
     Ok(PathRule {
         path: real,
         access,

@@ -17,6 +17,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::realpath::{Resolver, beneath, same};
+
 /// Credential stores hidden by default, relative to `$HOME`.
 pub const SECRETS: &[&str] = &[
     ".ssh",
@@ -71,58 +73,23 @@ pub struct Split {
     pub failed: Vec<(PathBuf, String)>,
 }
 
-/// `dir/name` resolved like `resolve`, where `dir` is resolved already: an entry of `dir` that
-/// is not a symlink needs one lstat, not a walk of the whole path (this runs at every launch).
-pub fn resolve_in(dir: &Path, name: &str) -> Option<(PathBuf, bool)> {
-    let path = dir.join(name);
-    if !name.contains('/') {
-        match path.symlink_metadata() {
-            Ok(m) if !m.file_type().is_symlink() => return Some((path, true)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some((path, false)),
-            _ => {}
-        }
-    }
-    resolve(&path)
-}
-
-/// A hidden path with the existing part of it resolved; `None` when not even `/` resolves.
-pub fn resolve(path: &Path) -> Option<(PathBuf, bool)> {
-    if let Ok(real) = path.canonicalize() {
-        return Some((real, true));
-    }
-    // Resolve the deepest existing ancestor and keep the rest as written: the path may be
-    // created later and must be hidden then too.
-    let mut rest = Vec::new();
-    let mut cur = path;
-    loop {
-        let parent = cur.parent()?;
-        rest.push(cur.file_name()?.to_owned());
-        if let Ok(real) = parent.canonicalize() {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return Some((out, false));
-        }
-        cur = parent;
-    }
-}
-
 /// Split read on `/` around `targets` (hidden real paths) and, with `keep_pid`, around the
-/// `/proc` entries of every process but that one.
-pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
+/// `/proc` entries of every process but that one. `paths` knows the directories planning has
+/// resolved already (their ancestors are directories too).
+pub fn split(targets: &[PathBuf], keep_pid: Option<u32>, paths: &Resolver) -> Split {
     // A target beneath another is hidden with it; on a chain it would even be opened up.
     let mut tops: Vec<&PathBuf> = Vec::new();
     for t in targets {
-        if !targets.iter().any(|o| o != t && t.starts_with(o)) && !tops.contains(&t) {
+        let inside_other = targets.iter().any(|o| !same(o, t) && beneath(t, o));
+        if !inside_other && !tops.iter().any(|k| same(k, t)) {
             tops.push(t);
         }
     }
     let mut chain: Vec<PathBuf> = Vec::new();
     for t in &tops {
         for a in t.ancestors().skip(1) {
-            // Check the cheap condition first: the ancestors of several targets repeat.
-            if !chain.iter().any(|c| c == a) && a.is_dir() {
+            // Check the cheap conditions first: the ancestors of several targets repeat.
+            if !chain.iter().any(|c| same(c, a)) && (paths.is_real_dir(a) || a.is_dir()) {
                 chain.push(a.to_path_buf());
             }
         }
@@ -130,7 +97,7 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
     let proc = Path::new(PROC);
     if keep_pid.is_some() {
         for a in [Path::new("/"), proc] {
-            if !chain.iter().any(|c| c == a) {
+            if !chain.iter().any(|c| same(c, a)) {
                 chain.push(a.to_path_buf());
             }
         }
@@ -161,10 +128,10 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>) -> Split {
             let path = dir.join(&name);
             // A symlink needs no rule: what it points to is judged by its real path, which is
             // either readable through another entry, or on a chain, or hidden.
-            if link || chain.contains(&path) || tops.iter().any(|t| **t == path) {
+            if link || chain.iter().any(|c| same(c, &path)) || tops.iter().any(|t| same(t, &path)) {
                 continue;
             }
-            if dir == proc && keep_pid.is_some() {
+            if same(dir, proc) && keep_pid.is_some() {
                 let numeric = name
                     .to_str()
                     .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
@@ -221,9 +188,9 @@ mod tests {
         std::os::unix::fs::symlink("/", home.join("link-to-root")).unwrap();
         let targets: Vec<PathBuf> = [".ssh", ".netrc", ".config/gcloud", ".aws", ".ssh/id_rsa"]
             .iter()
-            .map(|s| resolve(&home.join(s)).unwrap().0)
+            .map(|s| Resolver::default().existing_part(&home.join(s)).unwrap().0)
             .collect();
-        let s = split(&targets, None);
+        let s = split(&targets, None, &Resolver::default());
         // every ancestor of the home is a chain directory too: listed, not readable
         assert!(s.listable.contains(&PathBuf::from("/")));
         assert!(s.listable.contains(&t));
@@ -240,21 +207,9 @@ mod tests {
     }
 
     #[test]
-    fn missing_paths_resolve_through_their_existing_part() {
-        let t = tmp("resolve");
-        std::fs::create_dir(t.join("real")).unwrap();
-        std::os::unix::fs::symlink(t.join("real"), t.join("link")).unwrap();
-        assert_eq!(resolve(&t.join("link")), Some((t.join("real"), true)));
-        assert_eq!(
-            resolve(&t.join("link/a/b")),
-            Some((t.join("real/a/b"), false))
-        );
-    }
-
-    #[test]
     fn proc_keeps_only_the_given_pid() {
         let me = std::process::id();
-        let s = split(&[], Some(me));
+        let s = split(&[], Some(me), &Resolver::default());
         assert_eq!(s.listable, [PathBuf::from("/"), PathBuf::from("/proc")]);
         let procs: Vec<&PathBuf> = readable(&s)
             .into_iter()

@@ -1,22 +1,21 @@
 //! Landlock: which rights mcpjail handles, what the running kernel can enforce of them, and the
 //! ruleset itself, built from the planned paths and applied with `restrict_self`.
 //!
-//! Compatibility follows the landlock crate's best-effort rule (as its sandboxer example does):
-//! ask for everything mcpjail was written and tested for (`TARGET`), let the crate drop what the
-//! kernel lacks, and *report* the difference. The report is predicted at plan time from the
-//! kernel's ABI version and checked against the crate's `RestrictionStatus` after
-//! `restrict_self`.
+//! Compatibility is best effort, decided at plan time: mcpjail wants everything it was written
+//! and tested for (`TARGET`), keeps what the kernel's ABI version has (the landlock crate's
+//! tables say which rights each version brought), and *reports* the difference in explain and
+//! on the warning line. The ruleset is then created with exactly the planned rights, through
+//! the raw system calls; a kernel that refuses what its ABI version promised is an error, never
+//! a quietly weaker sandbox.
 
 use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::Path;
 
-use landlock::{
-    ABI, Access, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
-    RestrictionStatus, Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
-    Scope, make_bitflags,
-};
+use landlock::{ABI, Access, AccessFs, AccessNet, BitFlags, Scope, make_bitflags};
 use serde_json::{Value, json};
 
 use super::access::{Access as PathAccess, PathRule};
+use super::realpath::{same, split_last};
 use crate::error::{Error, Result};
 
 /// The Landlock ABI whose rights mcpjail handles: every filesystem right up to ioctl-dev (ABI 5)
@@ -52,14 +51,6 @@ impl Status {
             Status::NotEnforced => "not_enforced",
             Status::PartiallyEnforced => "partially_enforced",
             Status::FullyEnforced => "fully_enforced",
-        }
-    }
-
-    fn from_crate(s: &RulesetStatus) -> Status {
-        match s {
-            RulesetStatus::FullyEnforced => Status::FullyEnforced,
-            RulesetStatus::PartiallyEnforced => Status::PartiallyEnforced,
-            RulesetStatus::NotEnforced => Status::NotEnforced,
         }
     }
 }
@@ -283,56 +274,181 @@ pub fn scope_names(scopes: BitFlags<Scope>) -> Vec<&'static str> {
         .collect()
 }
 
+/// The ruleset, made with the raw system calls: the plan has already cut every right to the
+/// kernel's ABI (the crate's best-effort layer would only repeat that), and this runs at every
+/// launch, where the crate's own `fstat` per rule and second version probe cost time.
+/// Holds the rule paths' descriptors as well: they stay open until `execve` closes them (all
+/// are close-on-exec), a system call fewer per rule.
+pub struct Built {
+    ruleset: Option<OwnedFd>,
+    paths: Vec<OwnedFd>,
+}
+
+// struct landlock_ruleset_attr (ABI 6 size; an older kernel accepts it while the fields it
+// does not know are zero, and the plan leaves them zero there).
+#[repr(C)]
+struct RulesetAttr {
+    handled_access_fs: u64,
+    handled_access_net: u64,
+    scoped: u64,
+}
+
+// struct landlock_path_beneath_attr, packed in the kernel's uapi.
+#[repr(C, packed)]
+struct PathBeneathAttr {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+#[repr(C)]
+struct NetPortAttr {
+    allowed_access: u64,
+    port: u64,
+}
+
+const RULE_PATH_BENEATH: libc::c_int = 1;
+const RULE_NET_PORT: libc::c_int = 2;
+
+fn add_rule<T>(ruleset: &OwnedFd, kind: libc::c_int, attr: &T) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: attr is the rule struct of that kind, alive for the call; flags must be 0.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_add_rule,
+            ruleset.as_raw_fd(),
+            kind,
+            attr as *const T,
+            0,
+        )
+    };
+    match r {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+fn add_path(ruleset: &OwnedFd, fd: &OwnedFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let attr = PathBeneathAttr {
+        allowed_access: rights.bits(),
+        parent_fd: fd.as_raw_fd(),
+    };
+    add_rule(ruleset, RULE_PATH_BENEATH, &attr)
+}
+
 /// Create the ruleset and add one rule per planned path. Opens each path (O_PATH) now, before
 /// anything irreversible happens, so that a path that vanished since planning is reported.
-/// The file descriptors are closed again before this returns (the ruleset's own is
-/// close-on-exec and closed by `restrict`).
 /// `connect` and `bind` are the TCP ports allowed when TCP is handled.
+///
+/// The entries of a listed directory (the read rules that replace read on `/`) are opened
+/// relative to that directory's descriptor: one path component each, never followed if it is a
+/// symlink now, instead of a walk from `/`.
 pub fn build(
     plan: &LandlockPlan,
     rules: &[PathRule],
     connect: &[u16],
     bind: &[u16],
-) -> Result<RulesetCreated> {
-    let err = |e: landlock::RulesetError| Error::new(format!("landlock: {e}"));
-    let mut attr = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(TARGET))
-        .map_err(err)?
-        .scope(Scope::from_all(TARGET))
-        .map_err(err)?;
-    // Handled only where the kernel has them (the plan checked its ABI): best effort would
-    // otherwise drop them quietly and report the whole ruleset as partially enforced.
-    if plan.resolve_unix {
-        attr = attr.handle_access(AccessFs::ResolveUnix).map_err(err)?;
+) -> Result<Built> {
+    let mut built = Built {
+        ruleset: None,
+        paths: Vec::new(),
+    };
+    if plan.status == Status::NotEnforced {
+        // Said in the plan (and refused there under --strict): there is nothing to build.
+        return Ok(built);
     }
-    if !plan.net.is_empty() {
-        attr = attr.handle_access(plan.net).map_err(err)?;
+    let attr = RulesetAttr {
+        handled_access_fs: plan.fs_handled().bits(),
+        handled_access_net: plan.net.bits(),
+        scoped: plan.scopes.bits(),
+    };
+    // SAFETY: a valid attribute struct and its size; flags 0 creates a ruleset.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const RulesetAttr,
+            std::mem::size_of::<RulesetAttr>(),
+            0,
+        )
+    };
+    if fd < 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::new(format!(
+            "landlock: the kernel refused the ruleset its ABI promised ({}): not running the \
+             server less confined than planned",
+            super::access::describe(&e)
+        )));
     }
-    let mut ruleset = attr
-        .create()
-        .map_err(err)?
-        // mcpjail sets no_new_privs itself, visibly, right before restrict (see sandbox::confine).
-        .no_new_privs(false);
+    // SAFETY: a descriptor the kernel just returned, owned by nobody else.
+    let ruleset = unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) };
+
+    // Keep the rule descriptors open for execve to close, unless they could crowd the
+    // descriptor limit.
+    let keep_open = nofile_limit() > rules.len() as u64 + 64;
+    // Listed directories opened so far: (path, index into built.paths).
+    let mut dirs: Vec<(&Path, usize)> = Vec::new();
     for rule in rules {
-        let fd = match open_rule(rule) {
-            Ok(fd) => fd,
-            Err(e) if rule.required => return Err(Error::new(format!("{}: {e}", rule.label()))),
-            Err(e) => {
-                log::info!("{}: skipped: {e}", rule.label());
-                continue;
-            }
-        };
-        // Directory-only rights on a file would be refused by the kernel. The plan knows the
-        // file type; should a path have changed type since, the crate (which checks the opened
-        // file) strips those rights, and the run reports the ruleset as weaker than planned.
         let rights = plan.rights(rule.access, rule.is_dir);
         if rights.is_empty() {
             continue;
         }
-        ruleset = ruleset
-            .add_rule(PathBeneath::new(fd, rights))
-            .map_err(err)?;
+        let below = match rule.create {
+            true => None,
+            false => split_last(&rule.path).and_then(|(parent, name)| {
+                let (_, i) = dirs.iter().find(|(d, _)| same(d, parent))?;
+                Some((&built.paths[*i], name))
+            }),
+        };
+        let opened = match below {
+            Some((dir, name)) => open_below(dir, name),
+            None => open_rule(rule),
+        };
+        let skip = |e: String| match rule.required {
+            true => Err(Error::new(format!("{}: {e}", rule.label()))),
+            false => {
+                log::info!("{}: skipped: {e}", rule.label());
+                Ok(())
+            }
+        };
+        let fd = match opened {
+            Ok(fd) => fd,
+            Err(e) => {
+                skip(e)?;
+                continue;
+            }
+        };
+        match add_path(&ruleset, &fd, rights) {
+            Ok(()) => {}
+            // Directory rights on what is not a directory (any more): the kernel refuses them.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && rule.is_dir => {
+                let kind = std::fs::File::from(fd.try_clone().map_err(|e| {
+                    Error::new(format!("{}: {}", rule.label(), super::access::describe(&e)))
+                })?)
+                .metadata()
+                .map(|m| m.file_type());
+                match kind {
+                    Ok(k) if k.is_symlink() => {
+                        skip(CHANGED_TO_SYMLINK.into())?;
+                        continue;
+                    }
+                    _ => {
+                        log::info!(
+                            "{}: not a directory any more: file rights only",
+                            rule.label()
+                        );
+                        add_path(&ruleset, &fd, rights & AccessFs::from_file(TARGET))
+                            .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
+                    }
+                }
+            }
+            Err(e) => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
+        }
+        if rule.access == PathAccess::List {
+            dirs.push((&rule.path, built.paths.len()));
+            built.paths.push(fd);
+        } else if keep_open {
+            built.paths.push(fd);
+        }
     }
     if !plan.net.is_empty() {
         let ports = connect
@@ -340,10 +456,53 @@ pub fn build(
             .map(|&p| (p, AccessNet::ConnectTcp))
             .chain(bind.iter().map(|&p| (p, AccessNet::BindTcp)));
         for (port, access) in ports {
-            ruleset = ruleset.add_rule(NetPort::new(port, access)).map_err(err)?;
+            let attr = NetPortAttr {
+                allowed_access: BitFlags::from(access).bits(),
+                port: port.into(),
+            };
+            add_rule(&ruleset, RULE_NET_PORT, &attr)
+                .map_err(|e| Error::new(format!("landlock: TCP port {port}: {e}")))?;
         }
     }
-    Ok(ruleset)
+    built.ruleset = Some(ruleset);
+    Ok(built)
+}
+
+fn nofile_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given.
+    match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } {
+        0 => lim.rlim_cur,
+        _ => 0,
+    }
+}
+
+const CHANGED_TO_SYMLINK: &str = "changed since it was checked: a symlink is on its path now \
+    (not following it, the rule would bind what it points to)";
+
+/// An entry of a directory already opened for the ruleset: one component, not followed if it is
+/// a symlink (O_PATH | O_NOFOLLOW then opens the link itself, which the caller detects).
+fn open_below(dir: &OwnedFd, name: &std::ffi::OsStr) -> std::result::Result<OwnedFd, String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let name =
+        std::ffi::CString::new(name.as_bytes()).map_err(|_| "contains a NUL byte".to_string())?;
+    // SAFETY: a valid directory descriptor and NUL-terminated name; the result is checked.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        )
+    };
+    match fd {
+        // SAFETY: a descriptor just opened and owned by nobody else.
+        fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+        _ => Err(super::access::describe(&std::io::Error::last_os_error())),
+    }
 }
 
 /// Open a rule's path (O_PATH) for the ruleset. The path was resolved when planned and is what
@@ -403,25 +562,27 @@ fn open_rule(rule: &PathRule) -> std::result::Result<OwnedFd, String> {
     }
 }
 
-/// Apply the ruleset to this process (and so to the program it execs).
-pub fn restrict(ruleset: RulesetCreated) -> Result<RestrictionStatus> {
-    ruleset.restrict_self().map_err(|e| {
-        Error::new(format!(
-            "landlock: {e}; not running the server less confined than planned"
-        ))
-    })
-}
-
-/// What the kernel enforced, when it is weaker than the plan said: one phrase for the warning.
-pub fn weaker(plan: &LandlockPlan, actual: &RestrictionStatus) -> Option<String> {
-    let got = Status::from_crate(&actual.ruleset);
-    (got < plan.status).then(|| {
-        format!(
-            "landlock ({} instead of the planned {})",
-            got.as_str().replace('_', " "),
-            plan.status.as_str().replace('_', " ")
-        )
-    })
+impl Built {
+    /// Apply the ruleset to this process (and so to the program it execs). The descriptors are
+    /// left for execve to close.
+    pub fn restrict(self) -> Result<()> {
+        use std::os::fd::{AsRawFd, IntoRawFd};
+        let Some(ruleset) = &self.ruleset else {
+            return Ok(());
+        };
+        // SAFETY: a ruleset descriptor; flags 0.
+        let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0) };
+        if r != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(Error::new(format!(
+                "landlock: {e}; not running the server less confined than planned"
+            )));
+        }
+        for fd in self.paths.into_iter().chain(self.ruleset) {
+            let _ = fd.into_raw_fd();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ mod network;
 #[cfg(target_os = "linux")]
 mod privs;
 #[cfg(target_os = "linux")]
+mod realpath;
+#[cfg(target_os = "linux")]
 mod rlimit;
 #[cfg(target_os = "linux")]
 mod seccomp;
@@ -267,13 +269,7 @@ mod linux {
         sb.rlimits.apply()?;
         sb.privs.apply()?;
         privs::no_new_privs()?;
-        let status = landlock::restrict(ruleset)?;
-        if let Some(weaker) = landlock::weaker(&sb.landlock, &status) {
-            if plan.strict {
-                return Err(Error::new(format!("--strict: not enforced: {weaker}")));
-            }
-            log::warn!("not enforced: {weaker}");
-        }
+        ruleset.restrict()?;
         if sb.seccomp.available() {
             seccomp::install(&sb.seccomp)?;
         }

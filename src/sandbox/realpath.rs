@@ -1,0 +1,260 @@
+//! Real paths for the plan, at one `lstat` per directory not seen before.
+//!
+//! `std::fs::canonicalize` (glibc `realpath`) spends a `readlink` on every component of every
+//! path, and the sandbox plan resolves a dozen paths below the same few directories (`$HOME`,
+//! `/dev`) at every launch: 23 `readlink`s and 26 `statx`s before this existed. Here a directory
+//! found not to be a symlink is remembered, and a path below it costs one `lstat` per new
+//! component, which also gives the file type that the rule needs.
+//!
+//! Anything unusual (a symlink on the way, `..`, a relative path, a trailing slash, an error)
+//! falls back to `canonicalize`, so the answer and every error message are realpath's.
+//!
+//! The paths compared here are all resolved (absolute, no `.`, `..` or repeated `/`), so
+//! "beneath" and "equal" are byte comparisons: `Path::starts_with` and `Path::eq` parse
+//! components, and the plan compares every rule with every hidden path.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+/// Whether `path` is `dir` or lies beneath it; both resolved.
+pub fn beneath(path: &Path, dir: &Path) -> bool {
+    let (p, d) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    p.starts_with(d) && (p.len() == d.len() || d.ends_with(b"/") || p[d.len()] == b'/')
+}
+
+/// Whether two resolved paths are the same path.
+pub fn same(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str()
+}
+
+/// A resolved path's parent directory and its last component; None for `/`.
+pub fn split_last(path: &Path) -> Option<(&Path, &OsStr)> {
+    let bytes = path.as_os_str().as_bytes();
+    let slash = bytes.iter().rposition(|&b| b == b'/')?;
+    let name = &bytes[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let parent = if slash == 0 { b"/" } else { &bytes[..slash] };
+    Some((
+        Path::new(OsStr::from_bytes(parent)),
+        OsStr::from_bytes(name),
+    ))
+}
+
+/// Remembers the directories already found to be real.
+#[derive(Debug)]
+pub struct Resolver {
+    real_dirs: Vec<PathBuf>,
+}
+
+impl Default for Resolver {
+    fn default() -> Self {
+        Resolver {
+            real_dirs: vec![PathBuf::from("/")],
+        }
+    }
+}
+
+enum Walk {
+    /// The whole path exists and no component is a symlink: (path, is_dir).
+    Real(PathBuf, bool),
+    /// The first `n` bytes of the path exist and are real; the component after them does not
+    /// exist.
+    Missing(PathBuf),
+    /// Something only realpath can answer.
+    Other,
+}
+
+impl Resolver {
+    /// `canonicalize`, and whether the result is a directory.
+    pub fn real(&mut self, path: &Path) -> io::Result<(PathBuf, bool)> {
+        match self.walk(path) {
+            Walk::Real(real, is_dir) => Ok((real, is_dir)),
+            Walk::Missing(_) | Walk::Other => {
+                let real = path.canonicalize()?;
+                let is_dir = real.is_dir();
+                if is_dir {
+                    self.remember(&real);
+                }
+                Ok((real, is_dir))
+            }
+        }
+    }
+
+    /// The existing part of `path` resolved and the rest kept as written (it may be created
+    /// later), and whether it exists; None when not even `/` resolves.
+    pub fn existing_part(&mut self, path: &Path) -> Option<(PathBuf, bool)> {
+        match self.walk(path) {
+            Walk::Real(real, _) => return Some((real, true)),
+            Walk::Missing(real_prefix) => {
+                let rest = path
+                    .strip_prefix(&real_prefix)
+                    .expect("the walk follows the path");
+                return Some((real_prefix.join(rest), false));
+            }
+            Walk::Other => {}
+        }
+        if let Ok(real) = path.canonicalize() {
+            return Some((real, true));
+        }
+        let mut rest = Vec::new();
+        let mut cur = path;
+        loop {
+            let parent = cur.parent()?;
+            rest.push(cur.file_name()?.to_owned());
+            if let Ok(real) = parent.canonicalize() {
+                let mut out = real;
+                for part in rest.iter().rev() {
+                    out.push(part);
+                }
+                return Some((out, false));
+            }
+            cur = parent;
+        }
+    }
+
+    /// A directory known to be real (resolved by the caller).
+    pub fn remember(&mut self, dir: &Path) {
+        if !self.real_dirs.iter().any(|d| same(d, dir)) {
+            self.real_dirs.push(dir.to_path_buf());
+        }
+    }
+
+    pub fn is_real_dir(&self, dir: &Path) -> bool {
+        self.real_dirs.iter().any(|d| same(d, dir))
+    }
+
+    fn walk(&mut self, path: &Path) -> Walk {
+        let bytes = path.as_os_str().as_bytes();
+        if bytes.len() > 1 && bytes.ends_with(b"/") {
+            return Walk::Other;
+        }
+        let mut parts = path.components();
+        if parts.next() != Some(Component::RootDir) {
+            return Walk::Other;
+        }
+        let mut names = Vec::new();
+        for c in parts {
+            match c {
+                Component::Normal(n) => names.push(n),
+                _ => return Walk::Other,
+            }
+        }
+        // Start below the longest directory known to be real that the path lies beneath.
+        let mut cur = PathBuf::from("/");
+        let mut known = 0;
+        for dir in &self.real_dirs {
+            let depth = dir.components().count() - 1;
+            if depth > known && depth <= names.len() && beneath(path, dir) {
+                cur = dir.clone();
+                known = depth;
+            }
+        }
+        if known == names.len() {
+            return Walk::Real(cur, true);
+        }
+        for (i, name) in names.iter().enumerate().skip(known) {
+            let next = cur.join(name);
+            let last = i + 1 == names.len();
+            match next.symlink_metadata() {
+                Ok(m) if m.file_type().is_symlink() => return Walk::Other,
+                Ok(m) if m.is_dir() => {
+                    self.real_dirs.push(next.clone());
+                    if last {
+                        return Walk::Real(next, true);
+                    }
+                }
+                Ok(_) if last => return Walk::Real(next, false),
+                Ok(_) => return Walk::Other,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Walk::Missing(cur),
+                Err(_) => return Walk::Other,
+            }
+            cur = next;
+        }
+        Walk::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(tag: &str) -> PathBuf {
+        let dir = crate::sandbox::test_scratch()
+            .join(format!("unit-realpath-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.canonicalize().unwrap()
+    }
+
+    #[test]
+    fn byte_comparisons() {
+        let p = Path::new;
+        assert!(beneath(p("/a/b"), p("/a")) && beneath(p("/a"), p("/a")));
+        assert!(beneath(p("/a"), p("/")) && beneath(p("/"), p("/")));
+        assert!(!beneath(p("/ab"), p("/a")) && !beneath(p("/a"), p("/a/b")));
+        assert!(same(p("/a/b"), p("/a/b")) && !same(p("/a/b"), p("/a/c")));
+        assert_eq!(split_last(p("/usr")), Some((p("/"), OsStr::new("usr"))));
+        assert_eq!(split_last(p("/a/b/c")), Some((p("/a/b"), OsStr::new("c"))));
+        assert_eq!(split_last(p("/")), None);
+    }
+
+    #[test]
+    fn agrees_with_canonicalize() {
+        let t = tmp("agree");
+        std::fs::create_dir_all(t.join("real/sub")).unwrap();
+        std::fs::write(t.join("real/file"), "x").unwrap();
+        std::os::unix::fs::symlink(t.join("real"), t.join("link")).unwrap();
+        std::os::unix::fs::symlink("real/file", t.join("filelink")).unwrap();
+        let mut r = Resolver::default();
+        for rel in [
+            "real",
+            "real/sub",
+            "real/file",
+            "link",
+            "link/sub",
+            "filelink",
+            "real/../real/sub",
+            "real/./sub",
+        ] {
+            let path = t.join(rel);
+            let want = path.canonicalize().unwrap();
+            assert_eq!(
+                r.real(&path).unwrap(),
+                (want.clone(), want.is_dir()),
+                "{rel}"
+            );
+        }
+        // the same errors as realpath
+        for rel in ["missing", "real/file/below", "real/file/", "link/missing"] {
+            let path = t.join(rel);
+            let want = path.canonicalize().unwrap_err().kind();
+            assert_eq!(r.real(&path).unwrap_err().kind(), want, "{rel}");
+        }
+        // a symlink never becomes a known real directory
+        assert!(!r.is_real_dir(&t.join("link")) && r.is_real_dir(&t.join("real/sub")));
+    }
+
+    #[test]
+    fn missing_tails_are_kept_as_written() {
+        let t = tmp("missing");
+        std::fs::create_dir(t.join("real")).unwrap();
+        std::os::unix::fs::symlink(t.join("real"), t.join("link")).unwrap();
+        let mut r = Resolver::default();
+        assert_eq!(
+            r.existing_part(&t.join("real/a/b")),
+            Some((t.join("real/a/b"), false))
+        );
+        assert_eq!(
+            r.existing_part(&t.join("link/a/b")),
+            Some((t.join("real/a/b"), false))
+        );
+        assert_eq!(
+            r.existing_part(&t.join("link")),
+            Some((t.join("real"), true))
+        );
+    }
+}
