@@ -16,7 +16,7 @@
 use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Whether `path` is `dir` or lies beneath it; both resolved.
 pub fn beneath(path: &Path, dir: &Path) -> bool {
@@ -61,9 +61,8 @@ impl Default for Resolver {
 enum Walk {
     /// The whole path exists and no component is a symlink: (path, is_dir).
     Real(PathBuf, bool),
-    /// The first `n` bytes of the path exist and are real; the component after them does not
-    /// exist.
-    Missing(PathBuf),
+    /// The path is written in resolved form: what exists of it is real, the rest does not exist.
+    Missing,
     /// Something only realpath can answer.
     Other,
 }
@@ -73,7 +72,7 @@ impl Resolver {
     pub fn real(&mut self, path: &Path) -> io::Result<(PathBuf, bool)> {
         match self.walk(path) {
             Walk::Real(real, is_dir) => Ok((real, is_dir)),
-            Walk::Missing(_) | Walk::Other => {
+            Walk::Missing | Walk::Other => {
                 let real = path.canonicalize()?;
                 let is_dir = real.is_dir();
                 if is_dir {
@@ -89,12 +88,7 @@ impl Resolver {
     pub fn existing_part(&mut self, path: &Path) -> Option<(PathBuf, bool)> {
         match self.walk(path) {
             Walk::Real(real, _) => return Some((real, true)),
-            Walk::Missing(real_prefix) => {
-                let rest = path
-                    .strip_prefix(&real_prefix)
-                    .expect("the walk follows the path");
-                return Some((real_prefix.join(rest), false));
-            }
+            Walk::Missing => return Some((path.to_path_buf(), false)),
             Walk::Other => {}
         }
         if let Ok(real) = path.canonicalize() {
@@ -129,52 +123,50 @@ impl Resolver {
 
     fn walk(&mut self, path: &Path) -> Walk {
         let bytes = path.as_os_str().as_bytes();
-        if bytes.len() > 1 && bytes.ends_with(b"/") {
+        // Only a plain absolute path: no `.`, `..`, empty component or trailing slash.
+        let plain = bytes.first() == Some(&b'/')
+            && (bytes.len() == 1
+                || bytes[1..]
+                    .split(|&b| b == b'/')
+                    .all(|c| !c.is_empty() && c != b"." && c != b".."));
+        if !plain {
             return Walk::Other;
-        }
-        let mut parts = path.components();
-        if parts.next() != Some(Component::RootDir) {
-            return Walk::Other;
-        }
-        let mut names = Vec::new();
-        for c in parts {
-            match c {
-                Component::Normal(n) => names.push(n),
-                _ => return Walk::Other,
-            }
         }
         // Start below the longest directory known to be real that the path lies beneath.
-        let mut cur = PathBuf::from("/");
-        let mut known = 0;
-        for dir in &self.real_dirs {
-            let depth = dir.components().count() - 1;
-            if depth > known && depth <= names.len() && beneath(path, dir) {
-                cur = dir.clone();
-                known = depth;
-            }
+        let start = self
+            .real_dirs
+            .iter()
+            .filter(|d| beneath(path, d))
+            .map(|d| d.as_os_str().len())
+            .max()
+            .unwrap_or(1);
+        if start == bytes.len() {
+            return Walk::Real(path.to_path_buf(), true);
         }
-        if known == names.len() {
-            return Walk::Real(cur, true);
-        }
-        for (i, name) in names.iter().enumerate().skip(known) {
-            let next = cur.join(name);
-            let last = i + 1 == names.len();
+        let mut end = start;
+        loop {
+            // The next component ends at the next slash (or the end of the path).
+            let from = if end == 1 { 1 } else { end + 1 };
+            end = bytes[from..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(bytes.len(), |i| from + i);
+            let last = end == bytes.len();
+            let next = Path::new(OsStr::from_bytes(&bytes[..end]));
             match next.symlink_metadata() {
                 Ok(m) if m.file_type().is_symlink() => return Walk::Other,
                 Ok(m) if m.is_dir() => {
-                    self.real_dirs.push(next.clone());
+                    self.real_dirs.push(next.to_path_buf());
                     if last {
-                        return Walk::Real(next, true);
+                        return Walk::Real(next.to_path_buf(), true);
                     }
                 }
-                Ok(_) if last => return Walk::Real(next, false),
+                Ok(_) if last => return Walk::Real(next.to_path_buf(), false),
                 Ok(_) => return Walk::Other,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Walk::Missing(cur),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Walk::Missing,
                 Err(_) => return Walk::Other,
             }
-            cur = next;
         }
-        Walk::Other
     }
 }
 
