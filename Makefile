@@ -8,6 +8,14 @@ CARGO   ?= cargo
 # crt-static needs an explicit --target, so that build scripts and proc macros stay dynamic.
 TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')
 BIN     := target/$(TARGET)/release/mcpjail
+# Where rustc links with lld (x86_64 Linux, Rust 1.90 and later), the functions a launch runs
+# are placed side by side (build/hot-functions.txt, made by scripts/hot-functions.sh): a launch
+# then faults in a few 64 KiB windows of code instead of two dozen. Names the linker does not
+# find (a stale list) are ignored; elsewhere the default layout is kept.
+LLD     := $(shell rustc -vV | awk '/^release:/ { split($$2, v, "."); print (v[1] > 1 || v[2] >= 90) }')
+ifeq ($(TARGET)$(LLD),x86_64-unknown-linux-gnu1)
+ORDER   := -C link-arg=-Wl,--symbol-ordering-file=$(CURDIR)/build/hot-functions.txt -C link-arg=-Wl,--no-warn-symbol-ordering
+endif
 
 BINDIR   := $(DESTDIR)$(PREFIX)/bin
 MANDIR   := $(DESTDIR)$(PREFIX)/share/man/man1
@@ -15,12 +23,12 @@ BASHDIR  := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR   := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR  := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: all build test peers demo install uninstall generate bench clean
+.PHONY: all build test peers demo install uninstall generate bench hot-functions clean
 
 all: build
 
 build:
-	RUSTFLAGS="$(RUSTFLAGS) -C target-feature=+crt-static -C relocation-model=static" $(CARGO) build --release --locked --target $(TARGET)
+	RUSTFLAGS="$(RUSTFLAGS) -C target-feature=+crt-static -C relocation-model=static $(ORDER)" $(CARGO) build --release --locked --target $(TARGET)
 
 # Installs the real test peers (MCP SDK client, mcp-server-git, server-filesystem, docker test
 # images), then runs every test: unit, integration, escape attempts, docker.
@@ -47,6 +55,13 @@ bench: build
 	tests/peers/setup.sh
 	benches/build-peers.sh
 	benches/launch.py --mcpjail $(BIN)
+
+# Regenerates build/hot-functions.txt from the current code (needs valgrind and perf), then
+# relinks with it (cargo does not see the list as an input, hence the touch).
+hot-functions: build
+	scripts/hot-functions.sh $(BIN)
+	touch src/main.rs
+	$(MAKE) build
 
 generate:
 	$(CARGO) run --quiet -- --generate man  > man/mcpjail.1
