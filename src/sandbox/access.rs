@@ -236,10 +236,18 @@ impl Paths {
                 create: false,
             };
             read.extend(split.listable.iter().map(|p| rule(p, Access::List, true)));
+            // An entry that a rule already covers (/tmp, ~/.cache: writable) needs no read rule
+            // of its own: one path opened and one rule added fewer at every launch.
+            let covered = |p: &Path| {
+                self.rules
+                    .iter()
+                    .any(|r| r.access != Access::List && beneath(p, &r.path))
+            };
             read.extend(
                 split
                     .readable
                     .iter()
+                    .filter(|(p, _)| !covered(p))
                     .map(|(p, d)| rule(p, Access::Read, *d)),
             );
             self.split = Some(split);
