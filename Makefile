@@ -49,12 +49,15 @@ demo: build
 	scripts/demo.sh $(BIN)
 
 # Launch cost side by side with the floor, the landlock example sandboxer, bwrap, firejail and
-# docker; prints the table (also written to target/bench/results.md). See docs/BENCHMARKS.md.
+# docker; prints the tables (also written to target/bench/results.md, and results-user.md for
+# the run as an unprivileged user). See docs/BENCHMARKS.md.
 bench: build
 	tests/peers/dockerd.sh
 	tests/peers/setup.sh
 	benches/build-peers.sh
 	benches/launch.py --mcpjail $(BIN)
+	@# the launch table again as an unprivileged user (no capabilities to drop)
+	if [ "$$(id -u)" = 0 ]; then benches/launch.py --mcpjail $(BIN) --as-user nobody; fi
 
 # Regenerates build/hot-functions.txt from the current code (needs valgrind and perf), then
 # relinks with it (cargo does not see the list as an input, hence the touch).

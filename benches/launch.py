@@ -33,11 +33,17 @@ def spawn_and_wait(argv, env):
         (os.POSIX_SPAWN_DUP2, DEVNULL, 1),
         (os.POSIX_SPAWN_DUP2, DEVNULL, 2),
     ])
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     t1 = time.perf_counter_ns()
     if status != 0:
         raise SystemExit(f"benchmark variant failed (status {status}): {argv}")
+    # Page faults of the launch (wrapper and command: the same process): at a few microseconds
+    # each on a VM, they are much of what separates the variants.
+    FAULTS.setdefault(tuple(argv), []).append(usage.ru_minflt)
     return (t1 - t0) / 1e6
+
+
+FAULTS = {}
 
 
 INIT = json.dumps({
@@ -100,10 +106,12 @@ def measure(variants, runs, fn):
     return samples
 
 
-def table(title, samples, unit, floor, bare, higher_is_better=False):
+def table(title, samples, unit, floor, bare, higher_is_better=False, faults=None):
+    faults = faults or {}
     lines = [f"### {title}", "",
-             f"| variant | median {unit} | p90 {unit} | × floor | × bare |",
-             "|---|---:|---:|---:|---:|"]
+             f"| variant | median {unit} | p90 {unit} | × floor | × bare |"
+             + (" page faults |" if faults else ""),
+             "|---|---:|---:|---:|---:|" + ("---:|" if faults else "")]
     med = {k: statistics.median(v) for k, v in samples.items()}
     for name, v in samples.items():
         v = sorted(v)
@@ -112,7 +120,10 @@ def table(title, samples, unit, floor, bare, higher_is_better=False):
             p90 = v[max(0, int(len(v) * 0.1))]
         rf = f"{med[name] / med[floor]:.3f}" if floor in med else "–"
         rb = f"{med[name] / med[bare]:.3f}" if bare in med else "–"
-        lines.append(f"| {name} | {med[name]:.3f} | {p90:.3f} | {rf} | {rb} |")
+        row = f"| {name} | {med[name]:.3f} | {p90:.3f} | {rf} | {rb} |"
+        if faults:
+            row += f" {statistics.median(faults[name]):.0f} |"
+        lines.append(row)
     lines.append("")
     return "\n".join(lines)
 
@@ -124,7 +135,13 @@ def main():
     ap.add_argument("--mcp-runs", type=int, default=40)
     ap.add_argument("--docker-runs", type=int, default=20)
     ap.add_argument("--only", default="true,mcp,stdio,docker")
+    ap.add_argument("--as-user", metavar="USER",
+                    help="launch of /bin/true only, run as this unprivileged user with a home of "
+                         "its own (root pays for dropping its capabilities; a user does not)")
     args = ap.parse_args()
+    if args.as_user and os.geteuid() == 0:
+        return run_as(args.as_user, args)
+    unprivileged = os.geteuid() != 0
     only = set(args.only.split(","))
     mj = os.path.abspath(args.mcpjail)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCPJAIL_")}
@@ -137,7 +154,9 @@ def main():
            f"- machine: {os.cpu_count()} CPUs, kernel {os.uname().release}",
            f"- mcpjail: {mj} ({os.path.getsize(mj)} bytes)",
            f"- runs: {args.runs} per variant (/bin/true), {args.mcp_runs} (MCP initialize), "
-           f"{args.docker_runs} (docker); medians; rounds interleaved in random order", ""]
+           f"{args.docker_runs} (docker); medians; rounds interleaved in random order",
+           f"- as: {'uid ' + str(os.geteuid()) + ', HOME ' + env.get('HOME', '-') if unprivileged else 'root'}",
+           ""]
 
     def peers(cmd):
         v = [("bare", cmd, env),
@@ -149,15 +168,18 @@ def main():
              ("mcpjail sandbox --ro / (no hidden paths)",
               [mj, "--mode", "sandbox", "--ro", "/", "--"] + cmd, env),
              ("landlock sandboxer example", [sandboxer] + cmd, ll_env)]
-        if bwrap:
+        if bwrap and not unprivileged:
             v.append(("bwrap --ro-bind / /", [bwrap, "--ro-bind", "/", "/", "--dev", "/dev"] + cmd, env))
-        if firejail:
+        if firejail and not unprivileged:
             v.append(("firejail --noprofile", [firejail, "--quiet", "--noprofile"] + cmd, env))
         return v
 
     if "true" in only:
-        s = measure(peers([true]), args.runs, spawn_and_wait)
-        out.append(table("Launch of /bin/true (ms)", s, "ms", "floor (static exec-only)", "bare"))
+        variants = peers([true])
+        s = measure(variants, args.runs, spawn_and_wait)
+        faults = {name: FAULTS[tuple(argv)] for name, argv, _ in variants}
+        out.append(table("Launch of /bin/true (ms)", s, "ms", "floor (static exec-only)", "bare",
+                         faults=faults))
         print(out[-1], flush=True)
 
     if "mcp" in only:
@@ -181,6 +203,7 @@ def main():
         cat = shutil.which("cat")
         variants = [("bare", [cat], env), ("mcpjail sandbox", [mj, "--mode", "sandbox", "--", cat], env)]
         if docker and docker_up(docker):
+            variants.append(("docker run -i --rm", [docker, "run", "-i", "--rm", "alpine:3.18", "cat"], env))
             variants.append(("mcpjail docker", [mj, "--mode", "docker", "--image", "alpine:3.18", "--", "cat"], env))
         s = measure(variants, 5, lambda a, e: pipe_throughput(a, e, 512))
         out.append(table("Stdio throughput, 512 MiB through cat (MB/s, higher is better)", s, "MB/s",
@@ -199,9 +222,36 @@ def main():
         print(out[-1], flush=True)
 
     os.makedirs(BENCH, exist_ok=True)
-    with open(os.path.join(BENCH, "results.md"), "w") as f:
+    results = os.path.join(BENCH, "results-user.md" if unprivileged else "results.md")
+    with open(results, "w") as f:
         f.write("\n".join(out) + "\n")
-    print(f"(written to {os.path.relpath(os.path.join(BENCH, 'results.md'), ROOT)})")
+    print(f"(written to {os.path.relpath(results, ROOT)})")
+
+
+def run_as(user, args):
+    """Re-run the /bin/true launch table as `user`, with a home holding the usual secrets
+    (so that the sandbox hides paths there, as it does for root's)."""
+    import pwd
+    pw = pwd.getpwnam(user)
+    home = os.path.join(BENCH, f"home-{user}")
+    for d in [".ssh", ".aws", ".config/gcloud", ".cache", ".npm", ".local/share", "notes", "src"]:
+        os.makedirs(os.path.join(home, d), exist_ok=True)
+    for f in [".ssh/id_ed25519", ".netrc", ".bashrc", ".profile", ".gitconfig"]:
+        with open(os.path.join(home, f), "a"):
+            pass
+    for dirpath, dirnames, filenames in os.walk(home):
+        for name in [dirpath] + [os.path.join(dirpath, n) for n in filenames]:
+            os.chown(name, pw.pw_uid, pw.pw_gid)
+    os.chmod(BENCH, 0o755)
+    results = os.path.join(BENCH, "results-user.md")
+    with open(results, "w"):
+        pass
+    os.chown(results, pw.pw_uid, pw.pw_gid)
+    env = dict(os.environ, HOME=home, USER=user, LOGNAME=user)
+    argv = ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups",
+            sys.executable, os.path.abspath(__file__), "--mcpjail", args.mcpjail,
+            "--runs", str(args.runs), "--only", "true"]
+    return subprocess.run(argv, env=env).returncode
 
 
 def docker_up(docker):

@@ -101,6 +101,7 @@ const LANDLOCK_LEVELS: &[Level] = &[
     },
 ];
 
+#[inline(never)] // not on the launch path (see main.rs)
 pub fn run(json_out: bool) -> Result<i32> {
     let report = probe();
     if json_out {

@@ -65,6 +65,9 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+// Subcommands other than a launch are kept out of line: inlined into `main`, their locals
+// would enlarge the stack frame that every launch pays for.
+#[inline(never)]
 fn show(info: &Info) -> Result<i32> {
     match info {
         Info::Help => print!("{}", cli::help::text()),
@@ -74,6 +77,7 @@ fn show(info: &Info) -> Result<i32> {
     Ok(0)
 }
 
+#[inline(never)]
 fn explain(cli: &Cli) -> Result<i32> {
     let plan = plan::build(cli)?;
     let text =

@@ -353,6 +353,7 @@ pub fn dind(req: &Request, plan: &mut Plan) {
 }
 
 /// Run the container under supervision; returns the exit status for mcpjail.
+#[inline(never)] // not on the sandbox and none launch paths (see main.rs)
 pub fn run(plan: &Plan) -> Result<i32> {
     let Some(docker) = &plan.docker else {
         bail!("docker mode without a docker plan")

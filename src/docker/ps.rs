@@ -80,6 +80,7 @@ fn rows(daemon: &Daemon) -> Result<Vec<Row>> {
 }
 
 /// `mcpjail ps [--json]`.
+#[inline(never)] // not on the launch path (see main.rs)
 pub fn ps(cli: &Cli) -> Result<i32> {
     let daemon = Daemon::new(&cli_path())?;
     let rows = rows(&daemon)?;
@@ -138,6 +139,7 @@ fn age(secs: i64) -> String {
 
 /// `mcpjail cleanup [--all] [--server NAME]`: stop (SIGTERM, then kill), then remove each
 /// managed container whose owner is gone — or every managed one with `--all`.
+#[inline(never)] // not on the launch path (see main.rs)
 pub fn cleanup(cli: &Cli) -> Result<i32> {
     let daemon = Daemon::new(&cli_path())?;
     let mut failed = Vec::new();
