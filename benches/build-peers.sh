@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the benchmark's peers into target/bench/: the static exec-only floor and the landlock
-# crate's example sandboxer (from the crates.io release mcpjail depends on). bwrap, firejail and
+# Builds the benchmark's peers into target/bench/: the static exec-only floor, the same
+# confinement as mcpjail's hard-coded in C (benches/confine.c), and the landlock crate's example
+# sandboxer (from the crates.io release mcpjail depends on). bwrap, firejail and
 # docker come from Debian (.ci/run and `make bench` install them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,9 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; }
 fi
 
-if [ ! -x "$out/floor" ] || [ benches/floor.c -nt "$out/floor" ]; then
-    gcc -static -O2 -o "$out/floor" benches/floor.c
-fi
+for c in floor confine; do
+    if [ ! -x "$out/$c" ] || [ "benches/$c.c" -nt "$out/$c" ]; then
+        gcc -static -O2 -o "$out/$c" "benches/$c.c"
+    fi
+done
 
 # The sandboxer is an example of the landlock crate, so `cargo install` cannot build it; build it
 # from the registry's copy of the crate, at the version in our Cargo.lock.
@@ -34,4 +37,4 @@ if [ ! -x "$out/sandboxer" ] || [ "$(cat "$out/sandboxer.version" 2>/dev/null)" 
     cp "$work/target/release/examples/sandboxer" "$out/sandboxer"
     echo "$version" > "$out/sandboxer.version"
 fi
-echo "bench peers: $out/floor $out/sandboxer (landlock $version)"
+echo "bench peers: $out/floor $out/confine $out/sandboxer (landlock $version)"

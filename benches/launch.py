@@ -149,6 +149,7 @@ def main():
     true = shutil.which("true")
     floor = os.path.join(BENCH, "floor")
     sandboxer = os.path.join(BENCH, "sandboxer")
+    confine = os.path.join(BENCH, "confine")
     bwrap, firejail, docker = shutil.which("bwrap"), shutil.which("firejail"), shutil.which("docker")
     out = [f"## mcpjail launch benchmark", "",
            f"- machine: {os.cpu_count()} CPUs, kernel {os.uname().release}",
@@ -167,7 +168,10 @@ def main():
              # of hiding the secret paths is the difference to the line above)
              ("mcpjail sandbox --ro / (no hidden paths)",
               [mj, "--mode", "sandbox", "--ro", "/", "--"] + cmd, env),
-             ("landlock sandboxer example", [sandboxer] + cmd, ll_env)]
+             ("landlock sandboxer example", [sandboxer] + cmd, ll_env),
+             # the same confinement hard-coded in C: the kernel's share, no planning at all
+             ("confine.c (same confinement, hard-coded)", [confine, "split"] + cmd, env),
+             ("confine.c --ro / equivalent", [confine, "ro"] + cmd, env)]
         if bwrap and not unprivileged:
             v.append(("bwrap --ro-bind / /", [bwrap, "--ro-bind", "/", "/", "--dev", "/dev"] + cmd, env))
         if firejail and not unprivileged:
@@ -190,7 +194,7 @@ def main():
             raise SystemExit("run tests/peers/setup.sh first (server-filesystem missing)")
         data = os.path.join(BENCH, "mcp-root")
         os.makedirs(data, exist_ok=True)
-        variants = peers([node, server, data])
+        variants = [v for v in peers([node, server, data]) if not v[0].startswith("confine")]
         # the sandbox needs the served directory writable, as a user would grant it
         variants = [(n, a[:3] + ["--rw", data] + a[3:] if n.startswith("mcpjail sandbox") else a, e)
                     for n, a, e in variants]
@@ -229,11 +233,12 @@ def main():
 
 
 def run_as(user, args):
-    """Re-run the /bin/true launch table as `user`, with a home holding the usual secrets
-    (so that the sandbox hides paths there, as it does for root's)."""
+    """Re-run the /bin/true launch table as `user`, with a home of its own holding the usual
+    secrets (so that the sandbox hides paths there, as it does for root's)."""
     import pwd
     pw = pwd.getpwnam(user)
-    home = os.path.join(BENCH, f"home-{user}")
+    # Where a user's home is: /home/NAME (the depth decides how many rules split read on /).
+    home = f"/home/mcpjail-bench-{user}"
     for d in [".ssh", ".aws", ".config/gcloud", ".cache", ".npm", ".local/share", "notes", "src"]:
         os.makedirs(os.path.join(home, d), exist_ok=True)
     for f in [".ssh/id_ed25519", ".netrc", ".bashrc", ".profile", ".gitconfig"]:
