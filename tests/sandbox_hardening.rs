@@ -646,6 +646,65 @@ fn root_starts_the_server_without_capabilities() {
     );
 }
 
+/// mcpjail in front of `argv`, `depth` times over.
+fn nested(e: &Env, depth: usize, argv: &[&str]) -> Command {
+    let mut inner: Vec<&str> = Vec::new();
+    for _ in 1..depth {
+        inner.extend([bin(), "--mode", "sandbox", "--"]);
+    }
+    inner.extend_from_slice(argv);
+    e.cmd("sandbox", &[], &inner)
+}
+
+#[test]
+fn mcpjail_inside_mcpjail_confines_again() {
+    // Root whose capabilities are already gone (inside another mcpjail, or a container started
+    // with every capability dropped) cannot drop from the bounding set, and need not: what is
+    // out of the set counts as dropped.
+    let e = Env::new();
+    let o = run(nested(&e, 2, &["cat", "/proc/self/status"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let got = caps(&o);
+    assert_eq!(got.len(), 5, "{got:?}");
+    for (name, value) in &got {
+        assert_eq!(value, "0000000000000000", "{name}");
+    }
+    // and the inner sandbox really applies: what the outer one lets write, it does not
+    let rw = TempDir::new("hd-nested");
+    let file = rw.join("f");
+    let write = format!("echo x > {}", file.display());
+    let o = run(e.cmd("sandbox", &["--rw", s(rw.path())], &["sh", "-c", &write]));
+    assert_eq!(o.status.code(), Some(0), "control: {}", stderr(&o));
+    std::fs::remove_file(&file).unwrap();
+    let inner = [bin(), "--mode", "sandbox", "--", "sh", "-c", &write];
+    let o = run(e.cmd("sandbox", &["--rw", s(rw.path())], &inner));
+    assert_ne!(o.status.code(), Some(0), "the inner sandbox let it write");
+    assert!(stderr(&o).contains("Permission denied"), "{}", stderr(&o));
+    assert!(!file.exists());
+}
+
+#[test]
+fn past_the_kernels_landlock_nesting_limit_nothing_runs() {
+    // The kernel stacks at most 16 Landlock domains: the 17th mcpjail cannot add its own and
+    // must not run the server with only the outer ones.
+    let e = Env::new();
+    let o = run(nested(&e, 16, &["echo", "ran"]));
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim()),
+        (Some(0), "ran"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(nested(&e, 17, &["echo", "ran"]));
+    assert_error(
+        &o,
+        125,
+        "landlock: this process is already inside 16 nested Landlock sandboxes",
+    );
+    assert!(stderr(&o).contains("not running the server less confined than planned"));
+}
+
 /// An unprivileged user for the test: created if missing (`nobody` if useradd is unavailable).
 fn test_user() -> (u32, u32) {
     let id = |flag: &str, user: &str| -> Option<u32> {

@@ -307,6 +307,8 @@ struct NetPortAttr {
 }
 
 const RULE_PATH_BENEATH: libc::c_int = 1;
+/// LANDLOCK_MAX_NUM_LAYERS: restrict_self fails with E2BIG beyond it.
+const MAX_LAYERS: usize = 16;
 const RULE_NET_PORT: libc::c_int = 2;
 
 fn add_rule<T>(ruleset: &OwnedFd, kind: libc::c_int, attr: &T) -> std::io::Result<()> {
@@ -574,8 +576,15 @@ impl Built {
         let r = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0) };
         if r != 0 {
             let e = std::io::Error::last_os_error();
+            let why = match e.raw_os_error() {
+                Some(libc::E2BIG) => format!(
+                    "this process is already inside {MAX_LAYERS} nested Landlock sandboxes, the \
+                     kernel's limit"
+                ),
+                _ => super::access::describe(&e),
+            };
             return Err(Error::new(format!(
-                "landlock: {e}; not running the server less confined than planned"
+                "landlock: {why}; not running the server less confined than planned"
             )));
         }
         for fd in self.paths.into_iter().chain(self.ruleset) {

@@ -133,17 +133,32 @@ fn os_err(what: &str) -> Error {
 }
 
 fn drop_bounding_set() -> Result<()> {
-    // Dropping a capability that is not in the set succeeds, so no read is needed first; EINVAL
-    // marks the first number past the kernel's last capability.
+    // With CAP_SETPCAP, dropping a capability that is not in the set succeeds, so no read is
+    // needed first; EINVAL marks the first number past the kernel's last capability. Without
+    // it (root in a container started with every capability dropped, or inside another
+    // mcpjail) every drop fails with EPERM, which is fine for a capability already out of the
+    // set: only one still in it is an error.
     for cap in 0..64 {
         // SAFETY: prctl with integer arguments only.
-        if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) } != 0 {
-            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) && cap > 0 {
-                return Ok(());
+        if unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) } == 0 {
+            continue;
+        }
+        let mut err = std::io::Error::last_os_error().raw_os_error();
+        if err == Some(libc::EPERM) {
+            // SAFETY: as above. 0: not in the set; -1 with EINVAL: past the last capability.
+            match unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap as libc::c_ulong, 0, 0, 0) } {
+                0 => continue,
+                -1 => err = std::io::Error::last_os_error().raw_os_error(),
+                _ => {}
             }
-            return Err(os_err(&format!(
-                "cannot drop capability {cap} from the bounding set"
-            )));
+        }
+        match err {
+            Some(libc::EINVAL) if cap > 0 => return Ok(()),
+            _ => {
+                return Err(os_err(&format!(
+                    "cannot drop capability {cap} from the bounding set"
+                )));
+            }
         }
     }
     Ok(())
