@@ -81,6 +81,10 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
         .as_deref()
         .and_then(|h| real.real(h).ok())
         .map(|(h, _)| h);
+    if let Some(h) = &home_real {
+        // Read now: the default paths below $HOME are looked up in it, and hiding lists it.
+        real.list(h);
+    }
 
     for path in &req.ro {
         p.rules

@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::realpath::{Resolver, beneath, same};
+use super::realpath::{Kind, Resolver, beneath, same};
 
 /// Credential stores hidden by default, relative to `$HOME`.
 pub const SECRETS: &[&str] = &[
@@ -76,7 +76,7 @@ pub struct Split {
 /// Split read on `/` around `targets` (hidden real paths) and, with `keep_pid`, around the
 /// `/proc` entries of every process but that one. `paths` knows the directories planning has
 /// resolved already (their ancestors are directories too).
-pub fn split(targets: &[PathBuf], keep_pid: Option<u32>, paths: &Resolver) -> Split {
+pub fn split(targets: &[PathBuf], keep_pid: Option<u32>, paths: &mut Resolver) -> Split {
     // A target beneath another is hidden with it; on a chain it would even be opened up.
     let mut tops: Vec<&PathBuf> = Vec::new();
     for t in targets {
@@ -106,29 +106,20 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>, paths: &Resolver) -> Sp
 
     let mut out = Split::default();
     for dir in &chain {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                out.failed.push((dir.clone(), super::access::describe(&e)));
+        let entries = match paths.list(dir) {
+            Ok(entries) => entries,
+            Err(why) => {
+                out.failed.push((dir.clone(), why.clone()));
                 out.readable.push((dir.clone(), true));
                 continue;
             }
         };
         out.listable.push(dir.clone());
-        let mut names: Vec<(std::ffi::OsString, bool, bool)> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| {
-                let t = e.file_type().ok();
-                let link = t.is_some_and(|t| t.is_symlink());
-                (e.file_name(), link, t.is_some_and(|t| t.is_dir()))
-            })
-            .collect();
-        // Names in a directory are unique: no stable sort (and its stack scratch space) needed.
-        names.sort_unstable();
-        for (name, link, is_dir) in names {
-            let path = dir.join(&name);
+        for (name, kind) in entries {
+            let path = dir.join(name);
             // A symlink needs no rule: what it points to is judged by its real path, which is
             // either readable through another entry, or on a chain, or hidden.
+            let link = *kind == Kind::Symlink;
             if link || chain.iter().any(|c| same(c, &path)) || tops.iter().any(|t| same(t, &path)) {
                 continue;
             }
@@ -140,7 +131,7 @@ pub fn split(targets: &[PathBuf], keep_pid: Option<u32>, paths: &Resolver) -> Sp
                     continue;
                 }
             }
-            out.readable.push((path, is_dir));
+            out.readable.push((path, *kind == Kind::Dir));
         }
     }
     out
@@ -191,7 +182,7 @@ mod tests {
             .iter()
             .map(|s| Resolver::default().existing_part(&home.join(s)).unwrap().0)
             .collect();
-        let s = split(&targets, None, &Resolver::default());
+        let s = split(&targets, None, &mut Resolver::default());
         // every ancestor of the home is a chain directory too: listed, not readable
         assert!(s.listable.contains(&PathBuf::from("/")));
         assert!(s.listable.contains(&t));
@@ -210,7 +201,7 @@ mod tests {
     #[test]
     fn proc_keeps_only_the_given_pid() {
         let me = std::process::id();
-        let s = split(&[], Some(me), &Resolver::default());
+        let s = split(&[], Some(me), &mut Resolver::default());
         assert_eq!(s.listable, [PathBuf::from("/"), PathBuf::from("/proc")]);
         let procs: Vec<&PathBuf> = readable(&s)
             .into_iter()

@@ -13,7 +13,7 @@
 //! "beneath" and "equal" are byte comparisons: `Path::starts_with` and `Path::eq` parse
 //! components, and the plan compares every rule with every hidden path.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -44,16 +44,32 @@ pub fn split_last(path: &Path) -> Option<(&Path, &OsStr)> {
     ))
 }
 
-/// Remembers the directories already found to be real.
+/// Remembers the directories already found to be real, and the listings already read: a path
+/// below a listed directory is answered from its listing (hiding lists `$HOME` anyway, and a
+/// dozen secret paths below it would otherwise cost an `lstat` each).
 #[derive(Debug)]
 pub struct Resolver {
     real_dirs: Vec<PathBuf>,
+    listings: Vec<(PathBuf, Listing)>,
+}
+
+/// A directory's entries sorted by name, or why it could not be listed.
+pub type Listing = std::result::Result<Vec<(OsString, Kind)>, String>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    Symlink,
+    Other,
+    /// The file type could not be read: ask `lstat`.
+    Unknown,
 }
 
 impl Default for Resolver {
     fn default() -> Self {
         Resolver {
             real_dirs: vec![PathBuf::from("/")],
+            listings: Vec::new(),
         }
     }
 }
@@ -121,6 +137,31 @@ impl Resolver {
         self.real_dirs.iter().any(|d| same(d, dir))
     }
 
+    /// The entries of `dir` (resolved), read once.
+    pub fn list(&mut self, dir: &Path) -> &Listing {
+        let i = match self.listings.iter().position(|(d, _)| same(d, dir)) {
+            Some(i) => i,
+            None => {
+                let listing = read_listing(dir);
+                self.listings.push((dir.to_path_buf(), listing));
+                self.listings.len() - 1
+            }
+        };
+        &self.listings[i].1
+    }
+
+    /// What the listing of `dir`, if it was read, says about `name`: Some(None) when absent.
+    fn listed(&self, dir: &Path, name: &[u8]) -> Option<Option<Kind>> {
+        let (_, Ok(entries)) = self.listings.iter().find(|(d, _)| same(d, dir))? else {
+            return None;
+        };
+        let found = entries
+            .binary_search_by(|(n, _)| n.as_bytes().cmp(name))
+            .ok()
+            .map(|i| entries[i].1);
+        Some(found)
+    }
+
     fn walk(&mut self, path: &Path) -> Walk {
         let bytes = path.as_os_str().as_bytes();
         // Only a plain absolute path: no `.`, `..`, empty component or trailing slash.
@@ -153,21 +194,53 @@ impl Resolver {
                 .map_or(bytes.len(), |i| from + i);
             let last = end == bytes.len();
             let next = Path::new(OsStr::from_bytes(&bytes[..end]));
-            match next.symlink_metadata() {
-                Ok(m) if m.file_type().is_symlink() => return Walk::Other,
-                Ok(m) if m.is_dir() => {
+            let parent = Path::new(OsStr::from_bytes(&bytes[..from.max(2) - 1]));
+            let kind = match self.listed(parent, &bytes[from..end]) {
+                Some(None) => return Walk::Missing,
+                Some(Some(Kind::Unknown)) | None => next.symlink_metadata().map(|m| {
+                    let t = m.file_type();
+                    match () {
+                        _ if t.is_symlink() => Kind::Symlink,
+                        _ if t.is_dir() => Kind::Dir,
+                        _ => Kind::Other,
+                    }
+                }),
+                Some(Some(kind)) => Ok(kind),
+            };
+            match kind {
+                Ok(Kind::Symlink | Kind::Unknown) => return Walk::Other,
+                Ok(Kind::Dir) => {
                     self.real_dirs.push(next.to_path_buf());
                     if last {
                         return Walk::Real(next.to_path_buf(), true);
                     }
                 }
-                Ok(_) if last => return Walk::Real(next.to_path_buf(), false),
-                Ok(_) => return Walk::Other,
+                Ok(Kind::Other) if last => return Walk::Real(next.to_path_buf(), false),
+                Ok(Kind::Other) => return Walk::Other,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Walk::Missing,
                 Err(_) => return Walk::Other,
             }
         }
     }
+}
+
+fn read_listing(dir: &Path) -> Listing {
+    let entries = std::fs::read_dir(dir).map_err(|e| super::access::describe(&e))?;
+    let mut out: Vec<(OsString, Kind)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let kind = match e.file_type() {
+                Ok(t) if t.is_symlink() => Kind::Symlink,
+                Ok(t) if t.is_dir() => Kind::Dir,
+                Ok(_) => Kind::Other,
+                Err(_) => Kind::Unknown,
+            };
+            (e.file_name(), kind)
+        })
+        .collect();
+    // Names in a directory are unique: no stable sort (and its stack scratch space) needed.
+    out.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Ok(out)
 }
 
 #[cfg(test)]
