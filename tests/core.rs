@@ -536,3 +536,47 @@ fn help_and_version() {
         format!("mcpjail {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn log_levels_from_flags_and_mcpjail_log() {
+    // (args, MCPJAIL_LOG, the stderr lines wanted); every line on stderr, stdout the server's
+    let info = "mcpjail: info: mode none (--mode): ";
+    let warning = "mcpjail: warning: not enforced: --cpus (mode none confines nothing)";
+    let cases: &[(&[&str], Option<&str>, &[&str])] = &[
+        (&[], None, &[warning]),
+        (&["-v"], None, &[warning, info]),
+        (&["-q"], None, &[]),
+        (&["--log-level", "info"], None, &[warning, info]),
+        // MCPJAIL_LOG is a filter spec (env_logger's); flags win over it
+        (&[], Some("info"), &[warning, info]),
+        (&[], Some("mcpjail=info"), &[warning, info]),
+        (&[], Some("mcpjail::plan=info"), &[warning]),
+        (&[], Some("error"), &[]),
+        (&["-v"], Some("error"), &[warning, info]),
+    ];
+    for (flags, spec, want) in cases {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["--mode", "none", "--cpus", "1", "--", "echo", "out"]);
+        let mut c = mcpjail(&args);
+        if let Some(spec) = spec {
+            c.env("MCPJAIL_LOG", spec);
+        }
+        let o = run(c);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{flags:?} {spec:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(stdout(&o), "out\n", "{flags:?} {spec:?}");
+        let err = stderr(&o);
+        let got: Vec<&str> = err.lines().collect();
+        assert_eq!(got.len(), want.len(), "{flags:?} {spec:?}: {err}");
+        for (line, w) in got.iter().zip(want.iter()) {
+            assert!(
+                line.starts_with(w),
+                "{flags:?} {spec:?}: {line:?} is not {w:?}"
+            );
+        }
+    }
+}

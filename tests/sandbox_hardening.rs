@@ -518,6 +518,41 @@ fn secrets_in_home_are_hidden_the_rest_is_readable() {
 }
 
 #[test]
+fn a_low_descriptor_limit_still_gets_every_rule() {
+    // With few descriptors to spare, the rule paths are closed as their rules are added instead
+    // of being left open for execve to close: the same sandbox either way.
+    use std::os::unix::process::CommandExt;
+    let e = Env::new();
+    let [ssh, _, _, notes, _] = home_with_secrets(&e);
+    let script = format!(
+        "cat {} && ! cat {} 2>/dev/null && ulimit -n",
+        s(&notes),
+        s(&ssh)
+    );
+    let mut c = e.cmd("sandbox", &[], &["sh", "-c", &script]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 24,
+                rlim_max: 24,
+            };
+            match libc::setrlimit(libc::RLIMIT_NOFILE, &limit) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        });
+    }
+    let o = run(c);
+    assert_eq!(
+        (o.status.code(), stdout(&o).as_str()),
+        (Some(0), "secret or not24\n"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn a_secret_dir_that_is_a_symlink_is_hidden_where_it_points() {
     let e = Env::new();
     let dotfiles = e.home.join("dotfiles/ssh");
