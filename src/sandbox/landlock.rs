@@ -423,17 +423,12 @@ pub fn build(
             Ok(()) => {}
             // Directory rights on what is not a directory (any more): the kernel refuses them.
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) && rule.is_dir => {
-                let kind = std::fs::File::from(fd.try_clone().map_err(|e| {
-                    Error::new(format!("{}: {}", rule.label(), super::access::describe(&e)))
-                })?)
-                .metadata()
-                .map(|m| m.file_type());
-                match kind {
-                    Ok(k) if k.is_symlink() => {
+                match file_type(&fd) {
+                    Some(libc::S_IFLNK) => {
                         skip(CHANGED_TO_SYMLINK.into())?;
                         continue;
                     }
-                    _ => {
+                    Some(t) if t != libc::S_IFDIR => {
                         log::info!(
                             "{}: not a directory any more: file rights only",
                             rule.label()
@@ -441,6 +436,7 @@ pub fn build(
                         add_path(&ruleset, &fd, rights & AccessFs::from_file(TARGET))
                             .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
                     }
+                    _ => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
                 }
             }
             Err(e) => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
@@ -468,6 +464,18 @@ pub fn build(
     }
     built.ruleset = Some(ruleset);
     Ok(built)
+}
+
+/// The S_IFMT bits of what `fd` refers to.
+fn file_type(fd: &OwnedFd) -> Option<libc::mode_t> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fstat fills the struct it is given; all-zero is a valid initial value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a properly sized struct.
+    match unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } {
+        0 => Some(st.st_mode & libc::S_IFMT),
+        _ => None,
+    }
 }
 
 fn nofile_limit() -> u64 {
