@@ -1,7 +1,9 @@
 //! Which paths the server may read and write (DESIGN.md, "Default access"): decided at plan
 //! time, from the request and the server's environment; turned into Landlock rules at run time.
 
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -64,6 +66,10 @@ pub struct Paths {
     pub procs: Option<(u32, Option<hide::Exposure>)>,
     /// How read on `/` was split around the hidden paths; None when nothing is hidden.
     pub split: Option<hide::Split>,
+    /// The directories listed while planning, still open: the ruleset binds their listing
+    /// rules to these descriptors and opens their entries relative to them, so that what was
+    /// listed is what gets the rules.
+    pub dirs: Vec<(PathBuf, Arc<OwnedFd>)>,
 }
 
 /// Cache and data directories that package runners (npx, uvx, pip) write to.
@@ -130,6 +136,7 @@ pub fn plan(req: &Request, server_env: &[(String, String)]) -> Result<Paths> {
     }
     p.rules = rules;
     p.hide(&mut real, req, home_real.as_deref())?;
+    p.dirs = real.opened_dirs();
     for ro in p.rules.iter().filter(|r| r.source == "--ro") {
         if let Some(w) = p
             .rules

@@ -8,8 +8,9 @@
 //! the raw system calls; a kernel that refuses what its ABI version promised is an error, never
 //! a quietly weaker sandbox.
 
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use landlock::{ABI, Access, AccessFs, AccessNet, BitFlags, Scope, make_bitflags};
 use serde_json::{Value, json};
@@ -312,7 +313,6 @@ const MAX_LAYERS: usize = 16;
 const RULE_NET_PORT: libc::c_int = 2;
 
 fn add_rule<T>(ruleset: &OwnedFd, kind: libc::c_int, attr: &T) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
     // SAFETY: attr is the rule struct of that kind, alive for the call; flags must be 0.
     let r = unsafe {
         libc::syscall(
@@ -330,10 +330,13 @@ fn add_rule<T>(ruleset: &OwnedFd, kind: libc::c_int, attr: &T) -> std::io::Resul
 }
 
 fn add_path(ruleset: &OwnedFd, fd: &OwnedFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
+    add_raw(ruleset, fd.as_raw_fd(), rights)
+}
+
+fn add_raw(ruleset: &OwnedFd, fd: RawFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
     let attr = PathBeneathAttr {
         allowed_access: rights.bits(),
-        parent_fd: fd.as_raw_fd(),
+        parent_fd: fd,
     };
     add_rule(ruleset, RULE_PATH_BENEATH, &attr)
 }
@@ -342,12 +345,13 @@ fn add_path(ruleset: &OwnedFd, fd: &OwnedFd, rights: BitFlags<AccessFs>) -> std:
 /// anything irreversible happens, so that a path that vanished since planning is reported.
 /// `connect` and `bind` are the TCP ports allowed when TCP is handled.
 ///
-/// The entries of a listed directory (the read rules that replace read on `/`) are opened
-/// relative to that directory's descriptor: one path component each, never followed if it is a
-/// symlink now, instead of a walk from `/`.
+/// A listed directory's rule binds the descriptor planning listed it through (`listed`), and
+/// its entries (the read rules that replace read on `/`) are opened relative to it: one path
+/// component each, never followed if it is a symlink now, instead of a walk from `/`.
 pub fn build(
     plan: &LandlockPlan,
     rules: &[PathRule],
+    listed: &[(PathBuf, Arc<OwnedFd>)],
     connect: &[u16],
     bind: &[u16],
 ) -> Result<Built> {
@@ -387,18 +391,28 @@ pub fn build(
     // Keep the rule descriptors open for execve to close, unless they could crowd the
     // descriptor limit.
     let keep_open = nofile_limit() > rules.len() as u64 + 64;
-    // Listed directories opened so far: (path, index into built.paths).
-    let mut dirs: Vec<(&Path, usize)> = Vec::new();
+    // Directories with a listing rule so far: (path, descriptor), the descriptor owned by the
+    // plan (opened to list it) or by `built`.
+    let mut dirs: Vec<(&Path, RawFd)> = Vec::new();
     for rule in rules {
         let rights = plan.rights(rule.access, rule.is_dir);
         if rights.is_empty() {
             continue;
         }
+        // A directory listed while planning: the same descriptor, so the same directory.
+        if rule.access == PathAccess::List
+            && let Some((path, fd)) = listed.iter().find(|(d, _)| same(d, &rule.path))
+        {
+            add_raw(&ruleset, fd.as_raw_fd(), rights)
+                .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
+            dirs.push((path, fd.as_raw_fd()));
+            continue;
+        }
         let below = match rule.create {
             true => None,
             false => split_last(&rule.path).and_then(|(parent, name)| {
-                let (_, i) = dirs.iter().find(|(d, _)| same(d, parent))?;
-                Some((&built.paths[*i], name))
+                let (_, fd) = dirs.iter().find(|(d, _)| same(d, parent))?;
+                Some((*fd, name))
             }),
         };
         let opened = match below {
@@ -442,7 +456,7 @@ pub fn build(
             Err(e) => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
         }
         if rule.access == PathAccess::List {
-            dirs.push((&rule.path, built.paths.len()));
+            dirs.push((&rule.path, fd.as_raw_fd()));
             built.paths.push(fd);
         } else if keep_open {
             built.paths.push(fd);
@@ -468,7 +482,6 @@ pub fn build(
 
 /// The S_IFMT bits of what `fd` refers to.
 fn file_type(fd: &OwnedFd) -> Option<libc::mode_t> {
-    use std::os::fd::AsRawFd;
     // SAFETY: fstat fills the struct it is given; all-zero is a valid initial value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a valid descriptor and a properly sized struct.
@@ -495,15 +508,14 @@ const CHANGED_TO_SYMLINK: &str = "changed since it was checked: a symlink is on 
 
 /// An entry of a directory already opened for the ruleset: one component, not followed if it is
 /// a symlink (O_PATH | O_NOFOLLOW then opens the link itself, which the caller detects).
-fn open_below(dir: &OwnedFd, name: &std::ffi::OsStr) -> std::result::Result<OwnedFd, String> {
-    use std::os::fd::AsRawFd;
+fn open_below(dir: RawFd, name: &std::ffi::OsStr) -> std::result::Result<OwnedFd, String> {
     use std::os::unix::ffi::OsStrExt;
     let name =
         std::ffi::CString::new(name.as_bytes()).map_err(|_| "contains a NUL byte".to_string())?;
     // SAFETY: a valid directory descriptor and NUL-terminated name; the result is checked.
     let fd = unsafe {
         libc::openat(
-            dir.as_raw_fd(),
+            dir,
             name.as_ptr(),
             libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
         )
@@ -576,7 +588,7 @@ impl Built {
     /// Apply the ruleset to this process (and so to the program it execs). The descriptors are
     /// left for execve to close.
     pub fn restrict(self) -> Result<()> {
-        use std::os::fd::{AsRawFd, IntoRawFd};
+        use std::os::fd::IntoRawFd;
         let Some(ruleset) = &self.ruleset else {
             return Ok(());
         };

@@ -261,6 +261,7 @@ mod linux {
         let ruleset = landlock::build(
             &sb.landlock,
             &sb.paths.rules,
+            &sb.paths.dirs,
             &sb.network.connect,
             &sb.network.bind,
         )?;

@@ -15,8 +15,10 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Whether `path` is `dir` or lies beneath it; both resolved.
 pub fn beneath(path: &Path, dir: &Path) -> bool {
@@ -51,6 +53,8 @@ pub fn split_last(path: &Path) -> Option<(&Path, &OsStr)> {
 pub struct Resolver {
     real_dirs: Vec<PathBuf>,
     listings: Vec<(PathBuf, Listing)>,
+    /// The listed directories' descriptors, for the ruleset.
+    opened: Vec<(PathBuf, Arc<OwnedFd>)>,
 }
 
 /// A directory's entries sorted by name, or why it could not be listed.
@@ -70,6 +74,7 @@ impl Default for Resolver {
         Resolver {
             real_dirs: vec![PathBuf::from("/")],
             listings: Vec::new(),
+            opened: Vec::new(),
         }
     }
 }
@@ -142,12 +147,20 @@ impl Resolver {
         let i = match self.listings.iter().position(|(d, _)| same(d, dir)) {
             Some(i) => i,
             None => {
-                let listing = read_listing(dir);
+                let (listing, fd) = read_listing(dir);
+                if let Some(fd) = fd {
+                    self.opened.push((dir.to_path_buf(), fd));
+                }
                 self.listings.push((dir.to_path_buf(), listing));
                 self.listings.len() - 1
             }
         };
         &self.listings[i].1
+    }
+
+    /// The descriptors of the directories listed so far.
+    pub fn opened_dirs(&self) -> Vec<(PathBuf, Arc<OwnedFd>)> {
+        self.opened.clone()
     }
 
     /// What the listing of `dir`, if it was read, says about `name`: Some(None) when absent.
@@ -224,23 +237,112 @@ impl Resolver {
     }
 }
 
-fn read_listing(dir: &Path) -> Listing {
-    let entries = std::fs::read_dir(dir).map_err(|e| super::access::describe(&e))?;
-    let mut out: Vec<(OsString, Kind)> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| {
-            let kind = match e.file_type() {
-                Ok(t) if t.is_symlink() => Kind::Symlink,
-                Ok(t) if t.is_dir() => Kind::Dir,
-                Ok(_) => Kind::Other,
-                Err(_) => Kind::Unknown,
+/// List `dir` through a descriptor that the ruleset reuses (the directory's listing rule, and
+/// the base its entries are opened from): opened without following symlinks anywhere on the
+/// path (the plan resolved it), read with `getdents64` into a small buffer.
+fn read_listing(dir: &Path) -> (Listing, Option<Arc<OwnedFd>>) {
+    let fd = match open_dir(dir) {
+        Ok(fd) => fd,
+        Err(e) => return (Err(super::access::describe(&e)), None),
+    };
+    let mut out: Vec<(OsString, Kind)> = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    loop {
+        // SAFETY: the buffer is writable for its length; the kernel writes at most that much.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                fd.as_raw_fd(),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return (Err(super::access::describe(&e)), None);
+        }
+        if n == 0 {
+            break;
+        }
+        // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name
+        // (NUL-terminated), each record d_reclen long.
+        let mut at = 0;
+        while at + 19 <= n as usize {
+            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+            if reclen < 20 || at + reclen > n as usize {
+                break;
+            }
+            let d_type = buf[at + 18];
+            let record = &buf[at + 19..at + reclen];
+            let name = &record[..record.iter().position(|&b| b == 0).unwrap_or(record.len())];
+            at += reclen;
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match d_type {
+                libc::DT_DIR => Kind::Dir,
+                libc::DT_LNK => Kind::Symlink,
+                libc::DT_UNKNOWN => kind_at(&fd, name),
+                _ => Kind::Other,
             };
-            (e.file_name(), kind)
-        })
-        .collect();
+            out.push((OsStr::from_bytes(name).to_owned(), kind));
+        }
+    }
     // Names in a directory are unique: no stable sort (and its stack scratch space) needed.
     out.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(out)
+    (Ok(out), Some(Arc::new(fd)))
+}
+
+fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: open_how is plain data; zero is "no mode, no resolve flags".
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_NO_SYMLINKS;
+    // SAFETY: a valid path and a properly sized open_how.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    match fd {
+        // SAFETY: a descriptor just opened and owned by nobody else.
+        fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) }),
+        // No openat2 (Linux < 5.6, so no Landlock either): a plain open.
+        _ if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) => {
+            std::fs::File::open(dir).map(OwnedFd::from)
+        }
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+/// The type of `name` in the directory `dir`, for file systems whose listings do not say.
+fn kind_at(dir: &OwnedFd, name: &[u8]) -> Kind {
+    let Ok(name) = std::ffi::CString::new(name) else {
+        return Kind::Unknown;
+    };
+    // SAFETY: fstatat fills the struct it is given; all-zero is a valid initial value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a directory descriptor, a NUL-terminated name, a properly sized struct.
+    let r = unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    match (r, st.st_mode & libc::S_IFMT) {
+        (0, libc::S_IFDIR) => Kind::Dir,
+        (0, libc::S_IFLNK) => Kind::Symlink,
+        (0, _) => Kind::Other,
+        _ => Kind::Unknown,
+    }
 }
 
 #[cfg(test)]
@@ -301,6 +403,37 @@ mod tests {
         }
         // a symlink never becomes a known real directory
         assert!(!r.is_real_dir(&t.join("link")) && r.is_real_dir(&t.join("real/sub")));
+    }
+
+    #[test]
+    fn listings_read_every_entry_with_its_kind() {
+        let t = tmp("list");
+        std::fs::create_dir(t.join("dir")).unwrap();
+        std::os::unix::fs::symlink("dir", t.join("link")).unwrap();
+        // far more than one getdents64 buffer holds
+        let long = "x".repeat(100);
+        for i in 0..300 {
+            std::fs::write(t.join(format!("{long}-{i:03}")), "").unwrap();
+        }
+        let (listing, fd) = read_listing(&t);
+        let entries = listing.unwrap();
+        assert_eq!(entries.len(), 302);
+        assert!(entries.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+        let kind = |n: &str| entries.iter().find(|(e, _)| e == n).map(|(_, k)| *k);
+        assert_eq!(kind("dir"), Some(Kind::Dir));
+        assert_eq!(kind("link"), Some(Kind::Symlink));
+        assert_eq!(kind(&format!("{long}-299")), Some(Kind::Other));
+        assert_eq!((kind("."), kind("..")), (None, None));
+        // where the file system does not say, fstatat does
+        let fd = fd.unwrap();
+        assert_eq!(kind_at(&fd, b"dir"), Kind::Dir);
+        assert_eq!(kind_at(&fd, b"link"), Kind::Symlink);
+        assert_eq!(kind_at(&fd, format!("{long}-000").as_bytes()), Kind::Other);
+        assert_eq!(kind_at(&fd, b"missing"), Kind::Unknown);
+        // a symlink on the way is not followed
+        let (listing, fd) = read_listing(&t.join("link"));
+        assert!(listing.unwrap_err().contains("symbolic links"), "ELOOP");
+        assert!(fd.is_none());
     }
 
     #[test]
