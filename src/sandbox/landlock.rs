@@ -16,7 +16,7 @@ use landlock::{ABI, Access, AccessFs, AccessNet, BitFlags, Scope, make_bitflags}
 use serde_json::{Value, json};
 
 use super::access::{Access as PathAccess, PathRule};
-use super::realpath::{same, split_last};
+use super::realpath::{open_no_symlinks, same, split_last};
 use crate::error::{Error, Result};
 
 /// The Landlock ABI whose rights mcpjail handles: every filesystem right up to ioctl-dev (ABI 5)
@@ -542,44 +542,23 @@ fn open_rule(rule: &PathRule) -> std::result::Result<OwnedFd, String> {
     let open = |flags: libc::c_int| {
         // SAFETY: a valid NUL-terminated path; the result is checked before use.
         let fd = unsafe { libc::open(path.as_ptr(), flags) };
-        (fd >= 0)
-            .then_some(fd)
-            .ok_or_else(std::io::Error::last_os_error)
-    };
-    let fd = if rule.create {
-        open(flags)
-    } else {
-        // SAFETY: open_how is plain data; zero is "no mode, no resolve flags".
-        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-        how.flags = flags as u64;
-        how.resolve = libc::RESOLVE_NO_SYMLINKS;
-        // SAFETY: a valid path and a properly sized open_how.
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_openat2,
-                libc::AT_FDCWD,
-                path.as_ptr(),
-                &how as *const libc::open_how,
-                std::mem::size_of::<libc::open_how>(),
-            )
-        };
         match fd {
-            fd if fd >= 0 => Ok(fd as libc::c_int),
-            _ => match std::io::Error::last_os_error() {
-                // No openat2, so no Landlock either: nothing this rule binds is enforced.
-                e if e.raw_os_error() == Some(libc::ENOSYS) => open(flags | libc::O_NOFOLLOW),
-                e => Err(e),
-            },
+            // SAFETY: a descriptor just opened and owned by nobody else.
+            fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+            _ => Err(std::io::Error::last_os_error()),
         }
     };
+    let fd = match rule.create {
+        true => open(flags),
+        false => match open_no_symlinks(&path, flags) {
+            // No openat2, so no Landlock either: nothing this rule binds is enforced.
+            Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => open(flags | libc::O_NOFOLLOW),
+            other => other,
+        },
+    };
     match fd {
-        // SAFETY: a descriptor just opened and owned by nobody else.
-        Ok(fd) => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(
-            "changed since it was checked: a symlink is on its path now (not following it, the \
-             rule would bind what it points to)"
-                .into(),
-        ),
+        Ok(fd) => Ok(fd),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(CHANGED_TO_SYMLINK.into()),
         Err(e) => Err(super::access::describe(&e)),
     }
 }

@@ -296,9 +296,21 @@ fn read_listing(dir: &Path) -> (Listing, Option<Arc<OwnedFd>>) {
 fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    match open_no_symlinks(&path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) {
+        // No openat2 (Linux < 5.6, so no Landlock either): a plain open.
+        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => {
+            std::fs::File::open(dir).map(OwnedFd::from)
+        }
+        other => other,
+    }
+}
+
+/// `openat2(path, flags, RESOLVE_NO_SYMLINKS)`: fails with ELOOP if a symlink is anywhere on the
+/// path, and with ENOSYS before Linux 5.6.
+pub fn open_no_symlinks(path: &std::ffi::CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
     // SAFETY: open_how is plain data; zero is "no mode, no resolve flags".
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
+    how.flags = flags as u64;
     how.resolve = libc::RESOLVE_NO_SYMLINKS;
     // SAFETY: a valid path and a properly sized open_how.
     let fd = unsafe {
@@ -313,10 +325,6 @@ fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
     match fd {
         // SAFETY: a descriptor just opened and owned by nobody else.
         fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) }),
-        // No openat2 (Linux < 5.6, so no Landlock either): a plain open.
-        _ if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) => {
-            std::fs::File::open(dir).map(OwnedFd::from)
-        }
         _ => Err(io::Error::last_os_error()),
     }
 }
