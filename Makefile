@@ -11,10 +11,11 @@ BIN     := target/$(TARGET)/release/mcpjail
 # Where rustc links with lld (x86_64 Linux, Rust 1.90 and later), the functions a launch runs
 # are placed side by side (build/hot-functions.txt, made by scripts/hot-functions.sh): a launch
 # then faults in a few 64 KiB windows of code instead of two dozen. Names the linker does not
-# find (a stale list) are ignored; elsewhere the default layout is kept.
+# find (a stale list) are ignored; elsewhere the default layout is kept. `make build ORDER=`
+# turns it off (a linker other than lld rejects the option).
 LLD     := $(shell rustc -vV | awk '/^release:/ { split($$2, v, "."); print (v[1] > 1 || v[2] >= 90) }')
 ifeq ($(TARGET)$(LLD),x86_64-unknown-linux-gnu1)
-ORDER   := -C link-arg=-Wl,--symbol-ordering-file=$(CURDIR)/build/hot-functions.txt -C link-arg=-Wl,--no-warn-symbol-ordering
+ORDER   ?= -C link-arg=-Wl,--symbol-ordering-file=$(CURDIR)/build/hot-functions.txt -C link-arg=-Wl,--no-warn-symbol-ordering
 endif
 
 BINDIR   := $(DESTDIR)$(PREFIX)/bin
