@@ -329,11 +329,7 @@ fn add_rule<T>(ruleset: &OwnedFd, kind: libc::c_int, attr: &T) -> std::io::Resul
     }
 }
 
-fn add_path(ruleset: &OwnedFd, fd: &OwnedFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
-    add_raw(ruleset, fd.as_raw_fd(), rights)
-}
-
-fn add_raw(ruleset: &OwnedFd, fd: RawFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
+fn add_path(ruleset: &OwnedFd, fd: RawFd, rights: BitFlags<AccessFs>) -> std::io::Result<()> {
     let attr = PathBeneathAttr {
         allowed_access: rights.bits(),
         parent_fd: fd,
@@ -346,8 +342,9 @@ fn add_raw(ruleset: &OwnedFd, fd: RawFd, rights: BitFlags<AccessFs>) -> std::io:
 /// `connect` and `bind` are the TCP ports allowed when TCP is handled.
 ///
 /// A listed directory's rule binds the descriptor planning listed it through (`listed`), and
-/// its entries (the read rules that replace read on `/`) are opened relative to it: one path
-/// component each, never followed if it is a symlink now, instead of a walk from `/`.
+/// the paths directly in a listed directory (the read rules that replace read on `/`, the
+/// default writable paths in `$HOME`) are opened relative to it: one path component each,
+/// never followed if it is a symlink now, instead of a walk from `/`.
 pub fn build(
     plan: &LandlockPlan,
     rules: &[PathRule],
@@ -391,9 +388,13 @@ pub fn build(
     // Keep the rule descriptors open for execve to close, unless they could crowd the
     // descriptor limit.
     let keep_open = nofile_limit() > rules.len() as u64 + 64;
-    // Directories with a listing rule so far: (path, descriptor), the descriptor owned by the
-    // plan (opened to list it) or by `built`.
-    let mut dirs: Vec<(&Path, RawFd)> = Vec::new();
+    // The descriptor planning listed `dir` through, if it did.
+    let listed_fd = |dir: &Path| {
+        listed
+            .iter()
+            .find(|(d, _)| same(d, dir))
+            .map(|(_, fd)| fd.as_raw_fd())
+    };
     for rule in rules {
         let rights = plan.rights(rule.access, rule.is_dir);
         if rights.is_empty() {
@@ -401,64 +402,48 @@ pub fn build(
         }
         // A directory listed while planning: the same descriptor, so the same directory.
         if rule.access == PathAccess::List
-            && let Some((path, fd)) = listed.iter().find(|(d, _)| same(d, &rule.path))
+            && let Some(fd) = listed_fd(&rule.path)
         {
-            add_raw(&ruleset, fd.as_raw_fd(), rights)
+            add_path(&ruleset, fd, rights)
                 .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
-            dirs.push((path, fd.as_raw_fd()));
             continue;
         }
         let below = match rule.create {
             true => None,
-            false => split_last(&rule.path).and_then(|(parent, name)| {
-                let (_, fd) = dirs.iter().find(|(d, _)| same(d, parent))?;
-                Some((*fd, name))
-            }),
+            false => {
+                split_last(&rule.path).and_then(|(parent, name)| Some((listed_fd(parent)?, name)))
+            }
         };
         let opened = match below {
             Some((dir, name)) => open_below(dir, name),
             None => open_rule(rule),
         };
-        let skip = |e: String| match rule.required {
-            true => Err(Error::new(format!("{}: {e}", rule.label()))),
-            false => {
-                log::info!("{}: skipped: {e}", rule.label());
-                Ok(())
-            }
-        };
         let fd = match opened {
             Ok(fd) => fd,
+            Err(e) if rule.required => return Err(Error::new(format!("{}: {e}", rule.label()))),
             Err(e) => {
-                skip(e)?;
+                log::info!("{}: skipped: {e}", rule.label());
                 continue;
             }
         };
-        match add_path(&ruleset, &fd, rights) {
+        match add_path(&ruleset, fd.as_raw_fd(), rights) {
             Ok(()) => {}
-            // Directory rights on what is not a directory (any more): the kernel refuses them.
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && rule.is_dir => {
-                match file_type(&fd) {
-                    Some(libc::S_IFLNK) => {
-                        skip(CHANGED_TO_SYMLINK.into())?;
-                        continue;
-                    }
-                    Some(t) if t != libc::S_IFDIR => {
-                        log::info!(
-                            "{}: not a directory any more: file rights only",
-                            rule.label()
-                        );
-                        add_path(&ruleset, &fd, rights & AccessFs::from_file(TARGET))
-                            .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
-                    }
-                    _ => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
-                }
+            // Directory rights on what is not a directory any more: the kernel refuses them.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) && rule.is_dir && !is_dir(&fd) => {
+                log::info!(
+                    "{}: not a directory any more: file rights only",
+                    rule.label()
+                );
+                add_path(
+                    &ruleset,
+                    fd.as_raw_fd(),
+                    rights & AccessFs::from_file(TARGET),
+                )
+                .map_err(|e| Error::new(format!("landlock: {}: {e}", rule.label())))?;
             }
             Err(e) => return Err(Error::new(format!("landlock: {}: {e}", rule.label()))),
         }
-        if rule.access == PathAccess::List {
-            dirs.push((&rule.path, fd.as_raw_fd()));
-            built.paths.push(fd);
-        } else if keep_open {
+        if keep_open {
             built.paths.push(fd);
         }
     }
@@ -480,15 +465,13 @@ pub fn build(
     Ok(built)
 }
 
-/// The S_IFMT bits of what `fd` refers to.
-fn file_type(fd: &OwnedFd) -> Option<libc::mode_t> {
+/// Whether `fd` refers to a directory (false when it cannot be told).
+fn is_dir(fd: &OwnedFd) -> bool {
     // SAFETY: fstat fills the struct it is given; all-zero is a valid initial value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a valid descriptor and a properly sized struct.
-    match unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } {
-        0 => Some(st.st_mode & libc::S_IFMT),
-        _ => None,
-    }
+    let r = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) };
+    r == 0 && st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
 
 fn nofile_limit() -> u64 {
@@ -503,28 +486,17 @@ fn nofile_limit() -> u64 {
     }
 }
 
-const CHANGED_TO_SYMLINK: &str = "changed since it was checked: a symlink is on its path now \
-    (not following it, the rule would bind what it points to)";
-
-/// An entry of a directory already opened for the ruleset: one component, not followed if it is
-/// a symlink (O_PATH | O_NOFOLLOW then opens the link itself, which the caller detects).
+/// A path directly in a directory planning listed: one component, opened relative to that
+/// directory's descriptor, refused (like `open_rule`) if it is a symlink now.
 fn open_below(dir: RawFd, name: &std::ffi::OsStr) -> std::result::Result<OwnedFd, String> {
     use std::os::unix::ffi::OsStrExt;
     let name =
         std::ffi::CString::new(name.as_bytes()).map_err(|_| "contains a NUL byte".to_string())?;
-    // SAFETY: a valid directory descriptor and NUL-terminated name; the result is checked.
-    let fd = unsafe {
-        libc::openat(
-            dir,
-            name.as_ptr(),
-            libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-        )
-    };
-    match fd {
-        // SAFETY: a descriptor just opened and owned by nobody else.
-        fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
-        _ => Err(super::access::describe(&std::io::Error::last_os_error())),
-    }
+    opened(open_no_symlinks(
+        Some(dir),
+        &name,
+        libc::O_PATH | libc::O_CLOEXEC,
+    ))
 }
 
 /// Open a rule's path (O_PATH) for the ruleset. The path was resolved when planned and is what
@@ -550,15 +522,24 @@ fn open_rule(rule: &PathRule) -> std::result::Result<OwnedFd, String> {
     };
     let fd = match rule.create {
         true => open(flags),
-        false => match open_no_symlinks(&path, flags) {
+        false => match open_no_symlinks(None, &path, flags) {
             // No openat2, so no Landlock either: nothing this rule binds is enforced.
             Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => open(flags | libc::O_NOFOLLOW),
             other => other,
         },
     };
+    opened(fd)
+}
+
+/// An open's result as the ruleset reports it: ELOOP means a symlink appeared since planning.
+fn opened(fd: std::io::Result<OwnedFd>) -> std::result::Result<OwnedFd, String> {
     match fd {
         Ok(fd) => Ok(fd),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(CHANGED_TO_SYMLINK.into()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(
+            "changed since it was checked: a symlink is on its path now (not following it, the \
+             rule would bind what it points to)"
+                .into(),
+        ),
         Err(e) => Err(super::access::describe(&e)),
     }
 }

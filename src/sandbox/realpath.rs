@@ -15,7 +15,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -296,7 +296,8 @@ fn read_listing(dir: &Path) -> (Listing, Option<Arc<OwnedFd>>) {
 fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    match open_no_symlinks(&path, libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) {
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+    match open_no_symlinks(None, &path, flags) {
         // No openat2 (Linux < 5.6, so no Landlock either): a plain open.
         Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => {
             std::fs::File::open(dir).map(OwnedFd::from)
@@ -305,9 +306,13 @@ fn open_dir(dir: &Path) -> std::io::Result<OwnedFd> {
     }
 }
 
-/// `openat2(path, flags, RESOLVE_NO_SYMLINKS)`: fails with ELOOP if a symlink is anywhere on the
-/// path, and with ENOSYS before Linux 5.6.
-pub fn open_no_symlinks(path: &std::ffi::CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+/// `openat2(dir, path, flags, RESOLVE_NO_SYMLINKS)` (`dir` None: from the working directory):
+/// fails with ELOOP if a symlink is anywhere on the path, and with ENOSYS before Linux 5.6.
+pub fn open_no_symlinks(
+    dir: Option<RawFd>,
+    path: &std::ffi::CStr,
+    flags: libc::c_int,
+) -> io::Result<OwnedFd> {
     // SAFETY: open_how is plain data; zero is "no mode, no resolve flags".
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
     how.flags = flags as u64;
@@ -316,7 +321,7 @@ pub fn open_no_symlinks(path: &std::ffi::CStr, flags: libc::c_int) -> io::Result
     let fd = unsafe {
         libc::syscall(
             libc::SYS_openat2,
-            libc::AT_FDCWD,
+            dir.unwrap_or(libc::AT_FDCWD),
             path.as_ptr(),
             &how as *const libc::open_how,
             std::mem::size_of::<libc::open_how>(),
