@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::config::{Config, Isolation};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Docker,
@@ -81,6 +83,22 @@ pub struct Inputs {
     pub global_mode: Option<Mode>,
     pub global_enabled: Option<bool>,
     pub have_config: bool,
+}
+
+impl Inputs {
+    /// The inputs a run has: the `--mode` flag, the server's `isolation` block (empty without
+    /// a config or `--server`) and the config, if there is one.
+    pub fn from_config(flag: Option<Mode>, server: &Isolation, config: Option<&Config>) -> Inputs {
+        let global = config.map(|c| &c.global);
+        Inputs {
+            flag,
+            server_mode: server.mode,
+            server_enabled: server.enabled,
+            global_mode: global.and_then(|g| g.mode),
+            global_enabled: global.and_then(|g| g.enabled),
+            have_config: config.is_some(),
+        }
+    }
 }
 
 /// The seven steps; first match wins.

@@ -169,14 +169,7 @@ pub fn build_with(cli: &Cli, config: Option<Config>, daemon: Daemon) -> Result<P
         .as_ref()
         .map(|c| c.global.clone())
         .unwrap_or_default();
-    let inputs = mode::Inputs {
-        flag: cli.mode,
-        server_mode: s.isolation.mode,
-        server_enabled: s.isolation.enabled,
-        global_mode: global.mode,
-        global_enabled: global.enabled,
-        have_config: config.is_some(),
-    };
+    let inputs = mode::Inputs::from_config(cli.mode, &s.isolation, config.as_ref());
     let resolved = mode::resolve(&inputs);
     let ((mode, mode_source), gate_warning) = mode::gate(
         resolved,

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, assert_error, json, mcpjail, repo, run, run_with_input, stderr, stdout};
+use common::{
+    TempDir, assert_error, containers_of, json, mcpjail, repo, run, run_with_input, stderr, stdout,
+};
 
 /// The engine and the test images must be there; a missing one is a failure, not a skip.
 fn engine() {
@@ -58,21 +60,6 @@ fn unique(tag: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// Containers (any state) labelled with this server name.
-fn containers_of(server: &str) -> Vec<String> {
-    let filter = format!("label=mcpproxy.server={server}");
-    let o = docker(&["ps", "-a", "-q", "--filter", &filter]);
-    assert!(
-        o.status.success(),
-        "docker ps: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
 }
 
 /// The engine marks a container running only after its process has started (and may already

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, mcpjail, repo};
+use common::{TempDir, containers_of, mcpjail, repo};
 
 const HANG: Duration = Duration::from_secs(120);
 
@@ -25,23 +25,6 @@ fn python() -> PathBuf {
 
 fn echo_server() -> PathBuf {
     repo().join("tests/peers/echo_server.py")
-}
-
-fn docker_ps(server: &str) -> Vec<String> {
-    let o = Command::new("docker")
-        .args(["ps", "-a", "-q", "--filter"])
-        .arg(format!("label=mcpproxy.server={server}"))
-        .output()
-        .expect("docker ps");
-    assert!(
-        o.status.success(),
-        "docker ps: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .map(String::from)
-        .collect()
 }
 
 fn unique(tag: &str) -> String {
@@ -55,7 +38,7 @@ struct Leftovers(String);
 
 impl Drop for Leftovers {
     fn drop(&mut self) {
-        for id in docker_ps(&self.0) {
+        for id in containers_of(&self.0) {
             let _ = Command::new("docker").args(["rm", "-f", &id]).output();
         }
     }
@@ -147,12 +130,12 @@ fn closing_stdin_ends_a_docker_server_and_its_container() {
         &["--", "python3", "/opt/mcpjail-test/echo_server.py"],
     );
     let (mut child, _out) = start_mcp(c);
-    assert_eq!(docker_ps(&server).len(), 1);
+    assert_eq!(containers_of(&server).len(), 1);
     drop(child.stdin.take());
     let status = wait(&mut child, "mcpjail --mode docker");
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert_eq!(
-        docker_ps(&server),
+        containers_of(&server),
         Vec::<String>::new(),
         "container left after EOF"
     );
@@ -205,7 +188,7 @@ fn closing_stdout_stops_the_docker_container() {
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "y\n");
-    assert_eq!(docker_ps(&server).len(), 1);
+    assert_eq!(containers_of(&server).len(), 1);
     drop(out);
     let status = wait(&mut child, "mcpjail --mode docker");
     let mut err = String::new();
@@ -213,7 +196,7 @@ fn closing_stdout_stops_the_docker_container() {
     assert_ne!(status.code(), Some(0), "{status:?} {err}");
     eprintln!("mcpjail: {status:?}, stderr: {err}");
     assert_eq!(
-        docker_ps(&server),
+        containers_of(&server),
         Vec::<String>::new(),
         "container left running"
     );
@@ -297,12 +280,12 @@ fn a_killed_client_leaves_no_container() {
         "-c",
         script,
     ]);
-    assert_eq!(docker_ps(&server).len(), 1);
+    assert_eq!(containers_of(&server).len(), 1);
     c.kill().unwrap();
     c.wait().unwrap();
     wait_gone(mcpjail_pid, "mcpjail");
     assert_eq!(
-        docker_ps(&server),
+        containers_of(&server),
         Vec::<String>::new(),
         "container outlived its client"
     );
@@ -409,5 +392,5 @@ fn a_full_disk_in_the_rw_dir_is_the_servers_enospc() {
         .arg(&disk);
     let o = common::run(c);
     assert_eq!(o.status.code(), Some(28), "{}", common::stderr(&o));
-    assert_eq!(docker_ps(&server), Vec::<String>::new());
+    assert_eq!(containers_of(&server), Vec::<String>::new());
 }

@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{mcpjail, repo};
+use common::{containers_of, mcpjail, repo};
 
 const HANG: Duration = Duration::from_secs(120);
 const PIDFILE: &str = "/var/run/docker.pid";
@@ -76,23 +76,6 @@ fn stop_engine() {
         assert!(Instant::now() < deadline, "dockerd {pid} did not stop");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn containers_of(server: &str) -> Vec<String> {
-    let o = Command::new("docker")
-        .args(["ps", "-a", "-q", "--filter"])
-        .arg(format!("label=mcpproxy.server={server}"))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "docker ps: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .map(String::from)
-        .collect()
 }
 
 #[test]

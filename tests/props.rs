@@ -229,32 +229,13 @@ proptest! {
         if plan.docker.is_some() {
             let keys: Vec<&str> = plan.argv.windows(2).filter(|w| w[0] == "-e").map(|w| w[1].as_str()).collect();
             for (k, _) in flag_env.iter().chain(&config_env) {
-                if !mcpjail_cli_reads(k) {
+                // the variables the docker CLI reads itself go through --env-file instead
+                if !mcpjail::docker::cli_reads(k) {
                     prop_assert!(keys.contains(&k.as_str()), "-e {k} missing: {:?}", plan.argv);
                 }
             }
         }
     }
-}
-
-/// The variables the docker CLI reads itself (src/docker/argv.rs `cli_reads`), passed through
-/// `--env-file` rather than `-e`.
-fn mcpjail_cli_reads(k: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "PATH",
-        "HOME",
-        "TMPDIR",
-        "SSH_AUTH_SOCK",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "NO_PROXY",
-        "ALL_PROXY",
-        "XDG_RUNTIME_DIR",
-    ];
-    EXACT.contains(&k)
-        || ["DOCKER_", "BUILDKIT_", "BUILDX_", "NOTARY_", "COMPOSE_"]
-            .iter()
-            .any(|p| k.starts_with(p))
 }
 
 // ---- explain and run agree

@@ -10,6 +10,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
+use common::sandbox::*;
 use common::*;
 use serde_json::Value;
 
@@ -77,56 +78,14 @@ except MemoryError:
 print("ok")
 "#;
 
-fn python() -> &'static str {
-    // The system interpreter, not a version manager's shim script.
-    if Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}
-
-/// A private HOME and TMPDIR for the sandboxed process, so that its default writable paths are
-/// known and never include the test's "outside" directories.
-struct Env {
-    home: TempDir,
-    tmp: TempDir,
-}
-
+/// The environment of these tests, with their probe script.
 impl Env {
     fn new() -> Env {
-        Env {
-            home: TempDir::new("sb-home"),
-            tmp: TempDir::new("sb-tmp"),
-        }
+        Env::with_probe("sb", PROBE)
     }
 
-    /// `mcpjail --mode MODE FLAGS… -- ARGV…`
-    fn cmd(&self, mode: &str, flags: &[&str], argv: &[&str]) -> Command {
-        let mut args = vec!["--mode", mode];
-        args.extend_from_slice(flags);
-        args.push("--");
-        args.extend_from_slice(argv);
-        let mut c = mcpjail(&args);
-        c.env("HOME", self.home.path())
-            .env("TMPDIR", self.tmp.path());
-        c
-    }
-
-    fn probe(&self, mode: &str, flags: &[&str], op: &str, args: &[&str]) -> Output {
-        let mut argv = vec![python(), "-c", PROBE, op];
-        argv.extend_from_slice(args);
-        run(self.cmd(mode, flags, &argv))
-    }
-
-    /// The escape works unconfined (control) …
-    #[track_caller]
-    fn works_unconfined(&self, op: &str, args: &[&str]) {
-        let o = self.probe("none", &[], op, args);
-        assert_ok(&o, &format!("control: {op} {args:?} under --mode none"));
-    }
-
-    /// … and is refused by the kernel in the sandbox, with one of `errnos`.
+    /// The kernel refuses the escape in the sandbox, with one of `errnos` (see
+    /// `works_unconfined` for the control).
     #[track_caller]
     fn denied(&self, flags: &[&str], op: &str, args: &[&str], errnos: &[&str]) {
         let o = self.probe("sandbox", flags, op, args);
@@ -143,32 +102,10 @@ impl Env {
         );
         assert_eq!(stderr(&o), "", "{op}: the sandbox itself said something");
     }
-
-    #[track_caller]
-    fn allowed(&self, flags: &[&str], op: &str, args: &[&str]) {
-        let o = self.probe("sandbox", flags, op, args);
-        assert_ok(&o, &format!("{op} {args:?} in the sandbox"));
-    }
-}
-
-#[track_caller]
-fn assert_ok(o: &Output, what: &str) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{what}: stdout {:?} stderr {:?}",
-        stdout(o),
-        stderr(o)
-    );
-    assert_eq!(stdout(o), "ok\n", "{what}");
 }
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// A process outside the sandbox (a child of the test), killed when dropped.
@@ -590,35 +527,6 @@ fn mounting_is_denied() {
 
 // ---- privileges and limits -----------------------------------------------------------------
 
-/// An unprivileged user for the test: created if missing (`nobody` if useradd is unavailable).
-fn test_user() -> (u32, u32) {
-    let id = |flag: &str, user: &str| -> Option<u32> {
-        let o = Command::new("id").args([flag, user]).output().ok()?;
-        String::from_utf8_lossy(&o.stdout).trim().parse().ok()
-    };
-    let user = "mcpjail-test";
-    if id("-u", user).is_none() {
-        let _ = Command::new("useradd")
-            .args([
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                user,
-            ])
-            .status();
-    }
-    let user = if id("-u", user).is_some() {
-        user
-    } else {
-        "nobody"
-    };
-    (
-        id("-u", user).expect("a test user"),
-        id("-g", user).expect("its group"),
-    )
-}
-
 /// `setpriv` to run as the test user (no capabilities, no supplementary groups).
 fn as_user(uid: u32, gid: u32, program: &Path) -> Command {
     let mut c = Command::new("setpriv");
@@ -677,20 +585,6 @@ fn a_setuid_binary_grants_nothing_inside() {
     assert!(stdout(&o).contains("NoNewPrivs:\t1"), "{}", stdout(&o));
     assert_ne!(o.status.code(), Some(0));
     assert!(!Path::new(&victim).exists(), "the user wrote {victim}");
-}
-
-fn is_root() -> bool {
-    read(Path::new("/proc/self/status"))
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
-}
-
-/// These tests need root: to make a setuid binary and to switch users.
-fn skip_unless_root() -> bool {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-    }
-    !is_root()
 }
 
 #[test]

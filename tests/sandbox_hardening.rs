@@ -13,6 +13,7 @@ use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use common::sandbox::*;
 use common::*;
 use serde_json::{Value, json};
 
@@ -61,55 +62,14 @@ except OSError as e:
 print("ok")
 "#;
 
-fn python() -> &'static str {
-    if Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// A private HOME and TMPDIR for the sandboxed process.
-struct Env {
-    home: TempDir,
-    tmp: TempDir,
-}
-
+/// The environment of these tests, with their probe script.
 impl Env {
     fn new() -> Env {
-        Env {
-            home: TempDir::new("hd-home"),
-            tmp: TempDir::new("hd-tmp"),
-        }
+        Env::with_probe("hd", PROBE)
     }
 
-    fn cmd(&self, mode: &str, flags: &[&str], argv: &[&str]) -> Command {
-        let mut args = vec!["--mode", mode];
-        args.extend_from_slice(flags);
-        args.push("--");
-        args.extend_from_slice(argv);
-        let mut c = mcpjail(&args);
-        c.env("HOME", self.home.path())
-            .env("TMPDIR", self.tmp.path());
-        c
-    }
-
-    fn probe(&self, mode: &str, flags: &[&str], op: &str, args: &[&str]) -> Output {
-        let mut argv = vec![python(), "-c", PROBE, op];
-        argv.extend_from_slice(args);
-        run(self.cmd(mode, flags, &argv))
-    }
-
-    #[track_caller]
-    fn works_unconfined(&self, op: &str, args: &[&str]) {
-        let o = self.probe("none", &[], op, args);
-        assert_ok(&o, &format!("control: {op} {args:?} under --mode none"));
-    }
-
+    /// The kernel refuses the escape in the sandbox with `errno` (see `works_unconfined` for
+    /// the control).
     #[track_caller]
     fn denied(&self, flags: &[&str], op: &str, args: &[&str], errno: &str) {
         let o = self.probe("sandbox", flags, op, args);
@@ -120,34 +80,6 @@ impl Env {
             stderr(&o)
         );
     }
-
-    #[track_caller]
-    fn allowed(&self, flags: &[&str], op: &str, args: &[&str]) {
-        let o = self.probe("sandbox", flags, op, args);
-        assert_ok(&o, &format!("{op} {args:?} in the sandbox with {flags:?}"));
-    }
-
-    fn explain(&self, flags: &[&str]) -> Value {
-        let mut args = vec!["explain", "--mode", "sandbox"];
-        args.extend_from_slice(flags);
-        args.extend(["--", "true"]);
-        let mut c = mcpjail(&args);
-        c.env("HOME", self.home.path())
-            .env("TMPDIR", self.tmp.path());
-        let o = run(c);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        json(&o)
-    }
-}
-
-#[track_caller]
-fn assert_ok(o: &Output, what: &str) {
-    assert_eq!(
-        (o.status.code(), stdout(o).as_str()),
-        (Some(0), "ok\n"),
-        "{what}: stderr {:?}",
-        stderr(o)
-    );
 }
 
 /// A TCP listener outside the sandbox that counts the connections that reached it.
@@ -196,20 +128,6 @@ impl Udp {
 fn free_port() -> String {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port().to_string()
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
-}
-
-fn skip_unless_root() -> bool {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-    }
-    !is_root()
 }
 
 // ---- the network ---------------------------------------------------------------------------
@@ -738,35 +656,6 @@ fn past_the_kernels_landlock_nesting_limit_nothing_runs() {
         "landlock: this process is already inside 16 nested Landlock sandboxes",
     );
     assert!(stderr(&o).contains("not running the server less confined than planned"));
-}
-
-/// An unprivileged user for the test: created if missing (`nobody` if useradd is unavailable).
-fn test_user() -> (u32, u32) {
-    let id = |flag: &str, user: &str| -> Option<u32> {
-        let o = Command::new("id").args([flag, user]).output().ok()?;
-        String::from_utf8_lossy(&o.stdout).trim().parse().ok()
-    };
-    let user = "mcpjail-test";
-    if id("-u", user).is_none() {
-        let _ = Command::new("useradd")
-            .args([
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                user,
-            ])
-            .status();
-    }
-    let user = if id("-u", user).is_some() {
-        user
-    } else {
-        "nobody"
-    };
-    (
-        id("-u", user).expect("a test user"),
-        id("-g", user).expect("its group"),
-    )
 }
 
 #[test]

@@ -87,18 +87,7 @@ pub fn mode(data: &[u8]) {
         _ => vec![&no_server],
     };
     for s in servers {
-        let global = config
-            .as_ref()
-            .map(|c| c.global.clone())
-            .unwrap_or_default();
-        let inputs = Inputs {
-            flag,
-            server_mode: s.isolation.mode,
-            server_enabled: s.isolation.enabled,
-            global_mode: global.mode,
-            global_enabled: global.enabled,
-            have_config: config.is_some(),
-        };
+        let inputs = Inputs::from_config(flag, &s.isolation, config.as_ref());
         let resolved = mode::resolve(&inputs);
         assert_eq!(resolved, reference(&inputs), "{inputs:?}");
         let docker = mode::is_docker_command(command);

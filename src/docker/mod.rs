@@ -30,6 +30,7 @@ use crate::exec;
 use crate::plan::{Enforcement, Plan, Request};
 use codes::Code;
 
+pub use argv::cli_reads;
 pub use ps::{cleanup, ps};
 
 /// mcpproxy's default `timeout`.

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: they run the built binary for real.
 #![allow(dead_code)]
 
+pub mod sandbox;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -168,4 +170,22 @@ fn engine_lock(how: libc::c_int) -> std::fs::File {
             path.display()
         );
     }
+}
+
+/// Containers (any state) labelled with this server name.
+pub fn containers_of(server: &str) -> Vec<String> {
+    let o = Command::new("docker")
+        .args(["ps", "-a", "-q", "--filter"])
+        .arg(format!("label=mcpproxy.server={server}"))
+        .output()
+        .expect("docker ps");
+    assert!(
+        o.status.success(),
+        "docker ps: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect()
 }
