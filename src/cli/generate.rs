@@ -298,7 +298,8 @@ pub fn man() -> String {
         ".SH ENVIRONMENT\n\
          .TP\n\\fBMCPJAIL_LOG\\fR\n\
          Standard error log level (\\fBoff\\fR, \\fBerror\\fR, \\fBwarn\\fR, \\fBinfo\\fR, \\fBdebug\\fR, \
-         \\fBtrace\\fR) when no \\fB\\-\\-log\\-level\\fR, \\fB\\-v\\fR or \\fB\\-q\\fR is given. \
+         \\fBtrace\\fR) when no \\fB\\-\\-log\\-level\\fR, \\fB\\-v\\fR or \\fB\\-q\\fR is given, \
+         or a level per module in env_logger's syntax (\\fBmcpjail::sandbox=debug\\fR). \
          Variables named \\fBMCPJAIL_*\\fR never reach the server.\n\
          .TP\n\\fBDOCKER_HOST\\fR\n\
          The docker daemon to use, as for \\fBdocker\\fR(1).\n",
